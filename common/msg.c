@@ -108,9 +108,12 @@ static const struct {
 	const char *code;
 	const char *text;
 } msg_texts[] = {
-	{ "alias_key", "the key %{alias} is an alias for %{key}, using %{key}" },
-	{ "alias_value", "the value %{alias} is an alias for %{value}, using %{value}" },
-	{ "overwrite", "both %{key} and %{other} given. %{key} overwrites %{other}" },
+	{ "alias_key",
+	  "the key %{alias} is an alias for %{key}, using %{key}" },
+	{ "alias_value",
+	  "the value %{alias} is an alias for %{value}, using %{value}" },
+	{ "overwrite",
+	  "both %{key} and %{other} given. %{key} overwrites %{other}" },
 	{ "default", "missing %{key}, using the default %{default}" },
 	{ "deprecated", "deprecated: %{info}" },
 	{ "deprecated_key", "deprecated key: %{key} (%{info})" },
@@ -123,27 +126,40 @@ static const struct {
 	{ "required", "missing required key: %{key}" },
 	{ "secure", "expected an encrypted string" },
 	{ "empty", "dropping empty key: %{key}" },
-	{ "find_key", "key %{original} is not known, but %{key} is, using %{key}" },
-	{ "find_value", "value %{original} is not known, but %{value} is, using %{value}" },
-	{ "clean_key", "key %{original} contains unsupported characters, using %{key}" },
-	{ "clean_value", "value %{original} is not known, but %{value} is, using %{value}" },
+	{ "find_key",
+	  "key %{original} is not known, but %{key} is, using %{key}" },
+	{ "find_value",
+	  "value %{original} is not known, but %{value} is, using %{value}" },
+	{ "clean_key",
+	  "key %{original} contains unsupported characters, using %{key}" },
+	{ "clean_value",
+	  "value %{original} is not known, but %{value} is, using %{value}" },
 	{ "strip_key", "key %{original} contains whitespace, using %{key}" },
-	{ "underscore_key", "key %{original} is not underscored, using %{key}" },
-	{ "unexpected_seq", "unexpected sequence, using the first value (%{value})" },
+	{ "underscore_key",
+	  "key %{original} is not underscored, using %{key}" },
+	{ "unexpected_seq",
+	  "unexpected sequence, using the first value (%{value})" },
 	{ "unknown_key", "unknown key %{key} (%{value})" },
 	{ "unknown_value", "dropping unknown value: %{value}" },
 	{ "unknown_var", "unknown template variable %{var}" },
-	{ "unsupported", "%{key} (%{value}) is not supported on %{on_key} %{on_value}" },
-	{ "invalid_type", "dropping unexpected %{actual}, expected %{expected} (%{value})" },
+	{ "unsupported",
+	  "%{key} (%{value}) is not supported on %{on_key} %{on_value}" },
+	{ "invalid_type",
+	  "dropping unexpected %{actual}, expected %{expected} (%{value})" },
 	{ "invalid_secure", "invalid value on secure string: %{value}" },
 	{ "invalid_format", "dropping invalid format %{value}" },
 	{ "invalid_condition", "invalid condition: %{condition} (%{message})" },
 	{ "invalid_env_var", "invalid env var: %{var}" },
-	{ "skip_allow_failure", "skipping jobs allow failure rule #%{number} because its condition does not match: %{condition}" },
-	{ "skip_exclude", "skipping jobs exclude rule #%{number} because its condition does not match: %{condition}" },
-	{ "skip_import", "skipping import %{source} because its condition does not match: %{condition}" },
-	{ "skip_job", "skipping job #%{number} because its condition does not match: %{condition}" },
-	{ "skip_stage", "skipping stage #%{number} because its condition does not match: %{condition}" },
+	{ "skip_allow_failure",
+	  "skipping jobs allow failure rule #%{number} because its condition does not match: %{condition}" },
+	{ "skip_exclude",
+	  "skipping jobs exclude rule #%{number} because its condition does not match: %{condition}" },
+	{ "skip_import",
+	  "skipping import %{source} because its condition does not match: %{condition}" },
+	{ "skip_job",
+	  "skipping job #%{number} because its condition does not match: %{condition}" },
+	{ "skip_stage",
+	  "skipping stage #%{number} because its condition does not match: %{condition}" },
 	{ "unknown_import", "import not found: %{source}" },
 	{ "import_cycle", "import cycle: %{chain}" },
 	{ "too_many_imports", "too many imports, max: %{max}" },
@@ -168,13 +184,22 @@ static void add_arg(struct buf *b, const struct val *v)
 
 char *msg_format(const struct msg *msg)
 {
+	char *text = msg_text(msg);
+	char *s = xasprintf("[%s] on %s: %s", msg_level_name(msg->level),
+			    msg->key, text);
+
+	free(text);
+	return s;
+}
+
+char *msg_text(const struct msg *msg)
+{
 	struct buf b = BUF_INIT;
 	const char *text = NULL;
 
 	for (size_t i = 0; i < ARRAY_SIZE(msg_texts); i++)
 		if (!strcmp(msg_texts[i].code, msg->code))
 			text = msg_texts[i].text;
-	buf_addf(&b, "[%s] on %s: ", msg_level_name(msg->level), msg->key);
 	if (!text) {
 		buf_addstr(&b, msg->code);
 		return buf_detach(&b, NULL);
@@ -184,7 +209,8 @@ char *msg_format(const struct msg *msg)
 
 		if (text[0] == '%' && text[1] == '{' &&
 		    (close = strchr(text, '}'))) {
-			char *name = xmemdupz(text + 2, (size_t)(close - text - 2));
+			char *name =
+				xmemdupz(text + 2, (size_t)(close - text - 2));
 
 			add_arg(&b, val_map_get(msg->args, name));
 			free(name);

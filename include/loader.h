@@ -3,6 +3,7 @@
 
 #include "compat.h"
 
+struct buf;
 struct msgs;
 struct svec;
 struct val;
@@ -42,5 +43,11 @@ int loader_load(struct val **out, const char *text, size_t len,
 /* Read and parse a file; `name` in messages is the path as given. */
 int loader_load_file(struct val **out, const char *path, struct msgs *msgs,
 		     struct svec *anchors);
+
+/*
+ * Write `v` as block-style YAML (for people: `ferry config`).  Strings
+ * that this loader would read back as something else are quoted.
+ */
+int loader_emit(struct buf *out, const struct val *v);
 
 #endif

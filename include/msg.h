@@ -48,5 +48,7 @@ bool msgs_has_error(const struct msgs *m);
 struct val *msg_to_val(const struct msg *msg);
 /* A human readable line, travis-yml's wording: "[warn] on root: ..." */
 char *msg_format(const struct msg *msg);
+/* Only the text part: "unknown key foo (bar)". */
+char *msg_text(const struct msg *msg);
 
 #endif

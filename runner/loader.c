@@ -78,8 +78,8 @@ static int parser_error(struct loader *l)
 				 p->problem ? p->problem : "invalid input",
 				 (unsigned)p->problem_value & 0xff);
 		else
-			buf_addstr(&what, p->problem ? p->problem
-						     : "invalid input");
+			buf_addstr(&what,
+				   p->problem ? p->problem : "invalid input");
 	} else {
 		line = p->problem_mark.line;
 		col = p->problem_mark.column;
@@ -110,8 +110,9 @@ static int count_node(struct loader *l, size_t n, const yaml_mark_t *m)
 {
 	l->nodes += n;
 	if (l->nodes > LOADER_MAX_NODES)
-		return load_error(l, m->line, m->column,
-				  "document too large (more than 500000 nodes, check aliases)");
+		return load_error(
+			l, m->line, m->column,
+			"document too large (more than 500000 nodes, check aliases)");
 	return 0;
 }
 
@@ -389,8 +390,7 @@ static void note_anchor(struct loader *l)
 		svec_push(l->anchors_out, l->last_scalar);
 }
 
-static void save_anchor(struct loader *l, const char *name,
-			const struct val *v)
+static void save_anchor(struct loader *l, const char *name, const struct val *v)
 {
 	for (size_t i = 0; i < l->nanchors; i++) {
 		if (!strcmp(l->anchors[i].name, name)) {
@@ -564,12 +564,13 @@ static int map_node(struct loader *l, struct val **out, int depth,
 		kline = (int)l->ev.start_mark.line;
 		kcol = (int)l->ev.start_mark.column;
 		if (l->ev.type != YAML_SCALAR_EVENT) {
-			err = load_error(l, (size_t)kline, (size_t)kcol,
-					 l->ev.type == YAML_ALIAS_EVENT
-						 ? "unacceptable key (alias)"
-					 : l->ev.type == YAML_SEQUENCE_START_EVENT
-						 ? "unacceptable key (sequence)"
-						 : "unacceptable key (mapping)");
+			err = load_error(
+				l, (size_t)kline, (size_t)kcol,
+				l->ev.type == YAML_ALIAS_EVENT
+					? "unacceptable key (alias)"
+				: l->ev.type == YAML_SEQUENCE_START_EVENT
+					? "unacceptable key (sequence)"
+					: "unacceptable key (mapping)");
 			goto fail;
 		}
 		key = xmemdupz(l->ev.data.scalar.value,
@@ -644,16 +645,19 @@ static int load_node(struct loader *l, struct val **out, int depth,
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		if (l->ev.data.sequence_start.anchor)
-			anchor = xstrdup((char *)l->ev.data.sequence_start.anchor);
+			anchor = xstrdup(
+				(char *)l->ev.data.sequence_start.anchor);
 		err = seq_node(l, out, depth, path, key_line);
 		break;
 	case YAML_MAPPING_START_EVENT:
 		if (l->ev.data.mapping_start.anchor)
-			anchor = xstrdup((char *)l->ev.data.mapping_start.anchor);
+			anchor = xstrdup(
+				(char *)l->ev.data.mapping_start.anchor);
 		err = map_node(l, out, depth, path, key_line);
 		break;
 	default:
-		err = load_error(l, m->line, m->column, "unexpected YAML event");
+		err = load_error(l, m->line, m->column,
+				 "unexpected YAML event");
 		break;
 	}
 	if (!err && anchor)
@@ -687,10 +691,11 @@ static int load_document(struct loader *l, struct val **out)
 		root = val_map();
 	}
 	if (root->type != VAL_MAP) {
-		err = load_error(l, (size_t)(root->line < 0 ? 0 : root->line),
-				 (size_t)(root->col < 0 ? 0 : root->col),
-				 "the config must be a map of keys to values, not a "
-				 "single value or a list");
+		err = load_error(
+			l, (size_t)(root->line < 0 ? 0 : root->line),
+			(size_t)(root->col < 0 ? 0 : root->col),
+			"the config must be a map of keys to values, not a "
+			"single value or a list");
 		val_free(root);
 		return err;
 	}
@@ -713,9 +718,10 @@ int loader_load(struct val **out, const char *text, size_t len,
 
 		l.text = text;
 		l.len = len;
-		offset_pos(&l, (size_t)((const char *)memchr(text, '\0', len) -
-					text),
-			   &line, &col);
+		offset_pos(
+			&l,
+			(size_t)((const char *)memchr(text, '\0', len) - text),
+			&line, &col);
 		return err_set(FY_EINVALID, "%s:%zu:%zu: NUL byte in the file",
 			       name, line + 1, col + 1);
 	}
@@ -756,5 +762,119 @@ int loader_load_file(struct val **out, const char *path, struct msgs *msgs,
 	if (!err)
 		err = loader_load(out, b.ptr, b.len, path, msgs, anchors);
 	buf_release(&b);
+	return err;
+}
+
+/* --- emitting --- */
+
+static int emit_cb(void *data, unsigned char *buffer, size_t size)
+{
+	buf_add(data, buffer, size);
+	return 1;
+}
+
+static bool needs_quotes(const char *s, size_t len)
+{
+	struct val *v = plain_scalar(s, len);
+	bool same = v->type == VAL_STR && v->str.len == len &&
+		    !memcmp(v->str.s, s, len);
+
+	val_free(v);
+	return !same;
+}
+
+static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, bool quote)
+{
+	yaml_event_t ev;
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+				     (int)len, !quote, quote,
+				     quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+					   : YAML_ANY_SCALAR_STYLE);
+	return yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+static int emit_node(yaml_emitter_t *e, const struct val *v)
+{
+	yaml_event_t ev;
+
+	switch (v->type) {
+	case VAL_NULL:
+		return emit_scalar(e, "null", 4, false);
+	case VAL_BOOL:
+		return emit_scalar(e, v->b ? "true" : "false", v->b ? 4 : 5,
+				   false);
+	case VAL_NUM:
+		return emit_scalar(e, v->str.s, v->str.len, false);
+	case VAL_STR:
+		return emit_scalar(e, v->str.s, v->str.len,
+				   needs_quotes(v->str.s, v->str.len));
+	case VAL_SECURE:
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+						    YAML_BLOCK_MAPPING_STYLE);
+		if (!yaml_emitter_emit(e, &ev) ||
+		    emit_scalar(e, "secure", 6, false) < 0 ||
+		    emit_scalar(e, v->str.s, v->str.len, false) < 0)
+			return -1;
+		yaml_mapping_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev) ? 0 : -1;
+	case VAL_SEQ:
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+						     YAML_BLOCK_SEQUENCE_STYLE);
+		if (!yaml_emitter_emit(e, &ev))
+			return -1;
+		for (size_t i = 0; i < v->seq.n; i++)
+			if (emit_node(e, v->seq.v[i]) < 0)
+				return -1;
+		yaml_sequence_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev) ? 0 : -1;
+	case VAL_MAP:
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+						    YAML_BLOCK_MAPPING_STYLE);
+		if (!yaml_emitter_emit(e, &ev))
+			return -1;
+		for (size_t i = 0; i < v->map.n; i++) {
+			const char *k = v->map.v[i].key;
+
+			if (emit_scalar(e, k, strlen(k),
+					needs_quotes(k, strlen(k))) < 0 ||
+			    emit_node(e, v->map.v[i].v) < 0)
+				return -1;
+		}
+		yaml_mapping_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev) ? 0 : -1;
+	}
+	return -1;
+}
+
+int loader_emit(struct buf *out, const struct val *v)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+	int err = 0;
+
+	if (!yaml_emitter_initialize(&e))
+		return err_set(FY_EFAIL, "cannot initialise the YAML emitter");
+	yaml_emitter_set_output(&e, emit_cb, out);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, 100);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	if (!yaml_emitter_emit(&e, &ev))
+		err = -1;
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	if (!err && !yaml_emitter_emit(&e, &ev))
+		err = -1;
+	if (!err)
+		err = emit_node(&e, v);
+	yaml_document_end_event_initialize(&ev, 1);
+	if (!err && !yaml_emitter_emit(&e, &ev))
+		err = -1;
+	yaml_stream_end_event_initialize(&ev);
+	if (!err && !yaml_emitter_emit(&e, &ev))
+		err = -1;
+	if (err)
+		err = err_set(FY_EFAIL, "cannot write YAML: %s",
+			      e.problem ? e.problem : "emitter error");
+	yaml_emitter_delete(&e);
 	return err;
 }
