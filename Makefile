@@ -42,6 +42,7 @@ ifndef V
 QUIET_CC   = @echo '   ' CC $@;
 QUIET_LINK = @echo '   ' LINK $@;
 QUIET_AR   = @echo '   ' AR $@;
+QUIET_GEN  = @echo '   ' GEN $@;
 endif
 
 # Everything but main() goes into one archive that the program, the unit
@@ -49,6 +50,9 @@ endif
 CORE_SRC := $(wildcard common/*.c lifecycle/*.c deployers/*.c runner/*.c)
 CORE_SRC := $(filter-out runner/main.c,$(CORE_SRC))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+# Files compiled into the binary (the job script's shell library).
+EMBED	 := lifecycle/shlib.sh
+CORE_OBJ += $(EMBED:lifecycle/%.sh=$(BUILD)/obj/gen/%.o)
 UNIT_SRC := $(filter-out tests/unit/unit.c,$(wildcard tests/unit/*.c))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
@@ -64,6 +68,13 @@ $(BUILD)/cflags: FORCE
 		echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/%.c: lifecycle/%.sh tests/setup/embed.sh
+	@mkdir -p $(@D)
+	$(QUIET_GEN)sh tests/setup/embed.sh $* <$< >$@
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
