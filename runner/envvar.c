@@ -190,7 +190,7 @@ static bool shv_word(struct shv *p, struct buf *out)
 static bool shv_single_quoted(struct shv *p, char ch, struct buf *out)
 {
 	size_t start;
-	char what[4] = { '\'', ch, '\'', '\0' };
+	char what[2] = { ch, '\0' };
 
 	if (shv_peek(p) != ch)
 		return false;
@@ -247,9 +247,7 @@ static bool shv_double_quoted(struct shv *p, struct buf *out)
 	if (!shv_at_dquote(p, q.nbs)) {
 		struct buf what = BUF_INIT;
 
-		buf_addch(&what, '\'');
 		shv_add_quote(&what, &q);
-		buf_addch(&what, '\'');
 		shv_fail(p, what.ptr);
 		buf_release(&what);
 		return true;
@@ -347,9 +345,7 @@ static bool shv_unquote(struct shv *p, struct buf *out)
 	if (!p->failed && !shv_at_dquote(p, q.nbs)) {
 		struct buf what = BUF_INIT;
 
-		buf_addch(&what, '\'');
 		shv_add_quote(&what, &q);
-		buf_addch(&what, '\'');
 		shv_fail(p, what.ptr);
 		buf_release(&what);
 	}
