@@ -623,10 +623,10 @@ void test_sigv4__suite_botocore(void)
 	size_t count = 0;
 
 	check(walk_classic(unit_shared(CLASSIC_DIR), &count));
-	printf("    %s: %zu vectors passed (notes:", CLASSIC_DIR, count);
+	printf("    %s: %zu vectors passed\n", CLASSIC_DIR, count);
 	for (size_t i = 0; i < ARRAY_SIZE(classic_notes); i++)
-		printf(" %s: %s;", classic_notes[i].name, classic_notes[i].why);
-	printf(")\n");
+		printf("      note %s: %s\n", classic_notes[i].name,
+		       classic_notes[i].why);
 	check_int(count, ==, CLASSIC_COUNT);
 }
 
