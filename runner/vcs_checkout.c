@@ -1,0 +1,417 @@
+#include "compat.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "buf.h"
+#include "config.h"
+#include "error.h"
+#include "fs.h"
+#include "loader.h"
+#include "log.h"
+#include "svec.h"
+#include "vcs.h"
+#include "vcs_git.h"
+#include "vcs_int.h"
+#include "xalloc.h"
+
+/*
+ * vcs_checkout.c: workspaces made from the mirror (with submodules), and
+ * reading files at a revision (config imports).
+ */
+
+/* ---- workspaces ---------------------------------------------------------- */
+
+static int set_origin(git_repository *repo, const char *url)
+{
+	char *clean = vcs_url_strip_auth(url);
+	int gerr = git_remote_set_url(repo, "origin", clean);
+
+	free(clean);
+	return gerr < 0 ? vcs_git_fail(gerr, "cannot set the origin URL") : 0;
+}
+
+static int checkout_submodules(git_repository *repo,
+			       const struct vcs_remote_opts *ropts, int level);
+
+struct sm_names {
+	struct svec names;
+};
+
+static int collect_sm(git_submodule *sm, const char *name, void *payload)
+{
+	struct sm_names *n = payload;
+
+	(void)sm;
+	svec_push(&n->names, name);
+	return 0;
+}
+
+/* Point submodule.<name>.url at `url` in the superproject's config. */
+static int set_sm_url(git_repository *repo, const char *name, const char *url)
+{
+	git_config *cfg = NULL;
+	char *key = xasprintf("submodule.%s.url", name);
+	int gerr = git_repository_config(&cfg, repo);
+
+	if (!gerr)
+		gerr = git_config_set_string(cfg, key, url);
+	git_config_free(cfg);
+	free(key);
+	return gerr < 0 ? vcs_git_fail(gerr, "cannot configure submodule '%s'",
+				       name)
+			: 0;
+}
+
+static int checkout_one_submodule(git_repository *repo, const char *name,
+				  const struct vcs_remote_opts *ropts,
+				  int level)
+{
+	git_submodule *sm = NULL;
+	git_repository *sub = NULL;
+	git_buf url = GIT_BUF_INIT;
+	git_submodule_update_options uo = GIT_SUBMODULE_UPDATE_OPTIONS_INIT;
+	struct vcs_info si = VCS_INFO_INIT;
+	struct vcs_ref ref = { VCS_REF_COMMIT, NULL, 0, NULL };
+	char hex[GIT_OID_HEXSZ + 1];
+	char *lock = NULL;
+	int lfd = -1, gerr, err = 0;
+	const git_oid *id;
+
+	gerr = git_submodule_lookup(&sm, repo, name);
+	if (gerr < 0)
+		return vcs_git_fail(gerr, "cannot read submodule '%s'", name);
+	id = git_submodule_head_id(sm);
+	if (!id || !git_submodule_url(sm))
+		goto out; /* in .gitmodules only, or without a URL */
+	gerr = git_submodule_resolve_url(&url, repo, git_submodule_url(sm));
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "submodule '%s': bad URL", name);
+		goto out;
+	}
+	ref.name = git_oid_tostr(hex, sizeof(hex), id);
+	err = vcs_remote_resolve(&si, url.ptr, &ref, ropts);
+	if (err < 0) {
+		err = err_wrap(err, "submodule '%s'", name);
+		goto out;
+	}
+	lock = vcs_lock_path(si.gitdir);
+	err = vcs_lock(&lfd, lock, false, ropts->lock_timeout, si.gitdir);
+	if (!err)
+		err = set_sm_url(repo, name, si.gitdir);
+	if (err < 0)
+		goto out;
+	git_submodule_free(sm);
+	sm = NULL;
+	gerr = git_submodule_lookup(&sm, repo, name);
+	if (!gerr)
+		gerr = git_submodule_init(sm, 1);
+	if (!gerr)
+		err = set_sm_url(repo, name, si.gitdir);
+	uo.allow_fetch = 0;
+	uo.checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (!gerr && !err) {
+		git_submodule_free(sm);
+		sm = NULL;
+		gerr = git_submodule_lookup(&sm, repo, name);
+	}
+	if (!gerr && !err)
+		gerr = git_submodule_update(sm, 0, &uo);
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "cannot check out submodule '%s'",
+				   name);
+		goto out;
+	}
+	if (err < 0)
+		goto out;
+	{
+		char *clean = vcs_url_strip_auth(url.ptr);
+
+		err = set_sm_url(repo, name, clean);
+		free(clean);
+	}
+	if (!err && git_submodule_open(&sub, sm) < 0)
+		err = vcs_git_fail(-1, "cannot open submodule '%s'", name);
+	if (!err)
+		err = set_origin(sub, url.ptr);
+	vcs_unlock(&lfd);
+	if (!err)
+		err = checkout_submodules(sub, ropts, level + 1);
+out:
+	vcs_unlock(&lfd);
+	vcs_info_release(&si);
+	git_repository_free(sub);
+	git_submodule_free(sm);
+	git_buf_dispose(&url);
+	free(lock);
+	return err;
+}
+
+static int checkout_submodules(git_repository *repo,
+			       const struct vcs_remote_opts *ropts, int level)
+{
+	struct sm_names n = { SVEC_INIT };
+	int err = 0, gerr;
+
+	if (level > SUBMODULE_MAX_LEVEL)
+		return err_set(FY_EINVALID,
+			       "submodules nested more than %d "
+			       "levels deep",
+			       SUBMODULE_MAX_LEVEL);
+	gerr = git_submodule_foreach(repo, collect_sm, &n);
+	if (gerr < 0)
+		err = vcs_git_fail(gerr, "cannot list the submodules");
+	for (size_t i = 0; !err && i < n.names.n; i++)
+		err = checkout_one_submodule(repo, n.names.v[i], ropts, level);
+	svec_release(&n.names);
+	return err;
+}
+
+/* A local branch at origin's tip, tracking it, as `git clone -b` does. */
+static int local_branch(git_repository *repo, const char *branch)
+{
+	char *remote = xasprintf("refs/remotes/origin/%s", branch);
+	char *up = xasprintf("origin/%s", branch);
+	git_reference *rref = NULL, *lref = NULL;
+	git_commit *c = NULL;
+	int gerr;
+
+	gerr = git_reference_lookup(&rref, repo, remote);
+	if (!gerr)
+		gerr = git_commit_lookup(&c, repo, git_reference_target(rref));
+	if (!gerr)
+		gerr = git_branch_create(&lref, repo, branch, c, 1);
+	if (!gerr)
+		gerr = git_branch_set_upstream(lref, up);
+	git_reference_free(lref);
+	git_reference_free(rref);
+	git_commit_free(c);
+	free(remote);
+	free(up);
+	if (gerr == GIT_ENOTFOUND)
+		return 0;
+	return gerr < 0 ? vcs_git_fail(gerr, "cannot create the branch '%s'",
+				       branch)
+			: 0;
+}
+
+static int empty_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return err_errno("cannot create '%s'", dir);
+	if (rmdir(dir) < 0 || mkdir(dir, 0755) < 0)
+		return err_set(FY_EINVALID,
+			       "the workspace '%s' exists and is not empty",
+			       dir);
+	return 0;
+}
+
+int vcs_checkout(const struct vcs_info *info, const char *workspace,
+		 const struct vcs_remote_opts *ropts,
+		 const struct vcs_checkout_opts *copts)
+{
+	git_clone_options co = GIT_CLONE_OPTIONS_INIT;
+	git_checkout_options ch = GIT_CHECKOUT_OPTIONS_INIT;
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	git_oid oid;
+	char *lock = NULL, *parent = fs_dirname(workspace);
+	const char *branch;
+	int lfd = -1, gerr, err;
+	bool made = false;
+
+	if (!info->gitdir || !info->url)
+		BUG("vcs_checkout needs vcs_remote_resolve's info");
+	vcs_git_setup();
+	err = fs_mkdir_p(parent, 0755);
+	if (!err)
+		err = empty_dir(workspace);
+	if (err < 0)
+		goto out;
+	made = true;
+	lock = vcs_lock_path(info->gitdir);
+	err = vcs_lock(&lfd, lock, false, ropts->lock_timeout, info->gitdir);
+	if (err < 0)
+		goto out;
+	co.local = GIT_CLONE_LOCAL;
+	co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+	gerr = git_clone(&repo, info->gitdir, workspace, &co);
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "cannot clone '%s' into '%s'",
+				   info->gitdir, workspace);
+		goto out;
+	}
+	err = set_origin(repo, info->url);
+	if (err < 0)
+		goto out;
+	branch = info->pr    ? info->default_branch
+		 : info->tag ? NULL
+			     : info->branch;
+	if (branch && *branch)
+		err = local_branch(repo, branch);
+	if (err < 0)
+		goto out;
+	gerr = git_oid_fromstr(&oid, info->commit);
+	if (!gerr)
+		gerr = git_commit_lookup(&c, repo, &oid);
+	ch.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (!gerr)
+		gerr = git_checkout_tree(repo, (const git_object *)c, &ch);
+	if (!gerr)
+		gerr = git_repository_set_head_detached(repo, &oid);
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "cannot check out %s in '%s'",
+				   info->commit, workspace);
+		goto out;
+	}
+	vcs_unlock(&lfd);
+	if (copts && copts->submodules)
+		err = checkout_submodules(repo, ropts, 0);
+out:
+	vcs_unlock(&lfd);
+	git_commit_free(c);
+	git_repository_free(repo);
+	if (err < 0 && made)
+		fs_rm_rf(workspace);
+	free(lock);
+	free(parent);
+	return err;
+}
+
+/* ---- reading files and imports ------------------------------------------- */
+
+int vcs_read_file(const struct vcs_info *info, const char *rev,
+		  const char *path, struct buf *out)
+{
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	char *lock = NULL;
+	int lfd = -1, gerr, err = 0;
+	bool is_tag, is_branch;
+
+	vcs_git_setup();
+	if (info->url) {
+		lock = vcs_lock_path(info->gitdir);
+		err = vcs_lock(&lfd, lock, false, 0, info->gitdir);
+		if (err < 0)
+			goto out;
+	}
+	gerr = git_repository_open(&repo, info->gitdir);
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "cannot open '%s'", info->gitdir);
+		goto out;
+	}
+	err = vcs_find_commit_any(&c, repo, rev ? rev : info->commit, &is_tag,
+				  &is_branch);
+	if (err < 0) {
+		err = err_set(FY_ENOTFOUND, "no revision '%s' in '%s'",
+			      rev ? rev : info->commit, info->gitdir);
+		goto out;
+	}
+	while (*path == '/')
+		path++;
+	if (git_commit_tree(&tree, c) < 0 ||
+	    git_tree_entry_bypath(&te, tree, path) < 0 ||
+	    git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) < 0) {
+		err = err_set(FY_ENOTFOUND, "file '%s' not found at '%s'", path,
+			      rev ? rev : info->commit);
+		goto out;
+	}
+	if (!out->limit)
+		buf_set_limit(out, LOADER_MAX_BYTES);
+	buf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	if (buf_truncated(out))
+		err = err_set(FY_ETOOBIG, "file '%s' is larger than %zu bytes",
+			      path, out->limit);
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_repository_free(repo);
+	vcs_unlock(&lfd);
+	free(lock);
+	return err;
+}
+
+static bool slug_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+
+	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/'))
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-/",
+			    *s))
+			return false;
+	return !strstr(s, "..");
+}
+
+static char *fill_template(const char *tpl, const char *slug)
+{
+	const char *p = strstr(tpl, "%s");
+	struct buf b = BUF_INIT;
+
+	if (!p)
+		return NULL;
+	buf_add(&b, tpl, (size_t)(p - tpl));
+	buf_addstr(&b, slug);
+	buf_addstr(&b, p + 2);
+	return buf_detach(&b, NULL);
+}
+
+static int import_fetch(void *payload, const char *repo, const char *path,
+			const char *ref, struct buf *out)
+{
+	struct vcs_importer *im = payload;
+	struct vcs_info other = VCS_INFO_INIT;
+	struct vcs_ref r = { ref ? VCS_REF_ANY : VCS_REF_DEFAULT, ref, 0,
+			     NULL };
+	char *url = NULL;
+	int err;
+
+	if (!out->limit)
+		buf_set_limit(out, LOADER_MAX_BYTES);
+	if (!repo || (im->info->slug && !strcmp(repo, im->info->slug))) {
+		if (!ref && im->worktree && im->info->workdir) {
+			char *full = fs_join(im->info->workdir, path);
+
+			err = fs_read_file(out, full);
+			free(full);
+			if (err == FY_ENOTFOUND)
+				err = err_set(FY_ENOTFOUND,
+					      "file '%s' not found", path);
+			return err;
+		}
+		return vcs_read_file(im->info, ref, path, out);
+	}
+	if (!slug_ok(repo))
+		return err_set(FY_EINVALID, "bad repository name '%s'", repo);
+	if (!im->remote || !im->url_template ||
+	    !(url = fill_template(im->url_template, repo)))
+		return err_set(FY_EINVALID,
+			       "cannot import from '%s': no URL for other "
+			       "repositories",
+			       repo);
+	err = vcs_remote_resolve(&other, url, &r, im->remote);
+	if (!err)
+		err = vcs_read_file(&other, NULL, path, out);
+	vcs_info_release(&other);
+	free(url);
+	return err;
+}
+
+void vcs_config_fetcher(struct config_fetcher *out, struct vcs_importer *im)
+{
+	out->fetch = import_fetch;
+	out->payload = im;
+}
