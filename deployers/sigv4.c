@@ -62,7 +62,7 @@ void sigv4_release(struct sigv4_request *r)
 	buf_release(&r->scope);
 	buf_release(&r->wire_path);
 	buf_release_secure(&r->wire_query);
-	buf_release(&r->canonical_request);
+	buf_release_secure(&r->canonical_request); /* may hold a token */
 	buf_release(&r->string_to_sign);
 	buf_release(&r->signed_headers);
 	buf_release(&r->authorization);
@@ -119,12 +119,14 @@ void sigv4_uri_encode(struct buf *out, const char *s, size_t len,
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[3] = { '%', digits[c >> 4], digits[c & 15] };
 
-		if (is_unreserved(c) || (keep_slash && c == '/'))
+		if (is_unreserved(c) || (keep_slash && c == '/')) {
 			buf_addch(out, c);
-		else
+		} else {
+			char esc[3] = { '%', digits[c >> 4], digits[c & 15] };
+
 			buf_add(out, esc, 3);
+		}
 	}
 }
 
@@ -484,6 +486,30 @@ static void compute_signature(struct sigv4_request *r, const char *payload)
 	memcpy(r->prev_signature, r->signature, sizeof(r->signature));
 }
 
+/* After signing: the unsigned token, then the signature itself. */
+static void add_signature(struct sigv4_request *r)
+{
+	bool late_token =
+		r->creds.session_token && (r->flags & SIGV4_TOKEN_UNSIGNED);
+
+	if (r->flags & SIGV4_PRESIGN) {
+		if (late_token)
+			sigv4_add_param(r, "X-Amz-Security-Token",
+					r->creds.session_token);
+		sigv4_add_param(r, "X-Amz-Signature", r->signature);
+		return;
+	}
+	if (late_token)
+		sigv4_add_header(r, "X-Amz-Security-Token",
+				 r->creds.session_token);
+	buf_reset(&r->authorization);
+	buf_addf(&r->authorization,
+		 "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+		 SIGV4_ALGORITHM, r->creds.access_key_id, r->scope.ptr,
+		 r->signed_headers.ptr, r->signature);
+	sigv4_add_header(r, "Authorization", r->authorization.ptr);
+}
+
 /* Rebuild r->wire_query from r->params, in order. */
 static void build_wire_query(struct sigv4_request *r)
 {
@@ -545,23 +571,7 @@ int sigv4_sign(struct sigv4_request *r)
 		add_auth_params(r);
 	}
 	compute_signature(r, payload);
-
-	if (presign) {
-		if (r->creds.session_token && (r->flags & SIGV4_TOKEN_UNSIGNED))
-			sigv4_add_param(r, "X-Amz-Security-Token",
-					r->creds.session_token);
-		sigv4_add_param(r, "X-Amz-Signature", r->signature);
-	} else {
-		if (r->creds.session_token && (r->flags & SIGV4_TOKEN_UNSIGNED))
-			sigv4_add_header(r, "X-Amz-Security-Token",
-					 r->creds.session_token);
-		buf_reset(&r->authorization);
-		buf_addf(&r->authorization,
-			 "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-			 SIGV4_ALGORITHM, r->creds.access_key_id, r->scope.ptr,
-			 r->signed_headers.ptr, r->signature);
-		sigv4_add_header(r, "Authorization", r->authorization.ptr);
-	}
+	add_signature(r);
 	build_wire_query(r);
 	r->is_signed = true;
 	return 0;
