@@ -64,6 +64,112 @@ static void offset_pos(const struct loader *l, size_t off, size_t *line,
 	*col = c;
 }
 
+/* Length of the well-formed UTF-8 sequence at s[i], or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
+{
+	unsigned c = s[i], cp, min;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		n = 1;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 2;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 3;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t k = 1; k <= n; k++) {
+		if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i + k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+/*
+ * Well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF); on failure *bad is the offset of the first bad byte.
+ */
+static bool utf8_valid(const char *text, size_t len, size_t *bad)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(s, i, len);
+
+		if (!n) {
+			if (bad)
+				*bad = i;
+			return false;
+		}
+		i += n;
+	}
+	return true;
+}
+
+/*
+ * travis-yml reads the text as binary and converts it to UTF-8, which
+ * drops every byte over 0x7f; it then removes the indentation of the
+ * first line from all lines and strips the text.  Line numbers are kept
+ * (leading blank lines stay).
+ */
+static void normalize_text(struct buf *out, const char *text, size_t len)
+{
+	size_t width = 0, i = 0, end;
+
+	for (size_t k = 0; k < len; k++)
+		if (!((unsigned char)text[k] & 0x80))
+			buf_addch(out, text[k]);
+	/* The width: the spaces right before the first non-space. */
+	while (i < out->len) {
+		size_t sp = 0;
+
+		while (i + sp < out->len && out->ptr[i + sp] == ' ')
+			sp++;
+		if (i + sp < out->len &&
+		    !isspace((unsigned char)out->ptr[i + sp])) {
+			width = sp;
+			break;
+		}
+		i += sp ? sp : 1;
+	}
+	if (width) {
+		struct buf b = BUF_INIT;
+
+		for (size_t k = 0; k < out->len;) {
+			size_t e = k, sp = 0;
+
+			while (e < out->len && out->ptr[e] != '\n')
+				e++;
+			while (sp < width && k + sp < e &&
+			       out->ptr[k + sp] == ' ')
+				sp++;
+			if (sp == width)
+				k += width;
+			buf_add(&b, out->ptr + k,
+				(e < out->len ? e + 1 : e) - k);
+			k = e + 1;
+		}
+		buf_release(out);
+		*out = b;
+	}
+	end = out->len;
+	while (end > 0 && strchr(" \t\n\v\f\r", out->ptr[end - 1]))
+		end--;
+	buf_setlen(out, end);
+}
+
 static int parser_error(struct loader *l)
 {
 	yaml_parser_t *p = &l->parser;
@@ -425,6 +531,49 @@ static int alias_node(struct loader *l, struct val **out)
 	return 0;
 }
 
+/* Ruby's unpack('m'): base64, skipping what is not in the alphabet. */
+static struct val *binary_scalar(const char *s, size_t len)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf out = BUF_INIT;
+	unsigned acc = 0;
+	int bits = 0;
+	struct val *v;
+
+	for (size_t i = 0; i < len && s[i] != '='; i++) {
+		const char *p = s[i] ? strchr(alpha, s[i]) : NULL;
+
+		if (!p)
+			continue;
+		acc = (acc << 6) | (unsigned)(p - alpha);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addch(&out, (int)((acc >> bits) & 0xff));
+		}
+	}
+	/* Bytes JSON cannot carry keep the text as given. */
+	if (memchr(out.ptr, '\0', out.len) ||
+	    !utf8_valid(out.ptr, out.len, NULL))
+		v = val_strn(s, len);
+	else
+		v = val_strn(out.ptr, out.len);
+	buf_release(&out);
+	return v;
+}
+
+static bool str_tag(const char *tag)
+{
+	return !strcmp(tag, "tag:yaml.org,2002:str") || !strcmp(tag, "!str") ||
+	       !strncmp(tag, "!str:", 5);
+}
+
+/*
+ * Psych's rules: an untagged plain scalar is resolved (plain_scalar), an
+ * untagged quoted or block scalar is a string; a tagged one (even quoted)
+ * is decoded for !!binary, kept for !!str, and resolved otherwise.
+ */
 static int scalar_node(struct loader *l, struct val **out)
 {
 	yaml_event_t *e = &l->ev;
@@ -435,13 +584,17 @@ static int scalar_node(struct loader *l, struct val **out)
 
 	if (e->data.scalar.anchor)
 		note_anchor(l);
-	if (tag && strcmp(tag, "!") &&
-	    (!strcmp(tag, "tag:yaml.org,2002:str") || !strcmp(tag, "!str")))
+	if (!tag)
+		v = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+			    ? plain_scalar(s, len)
+			    : val_strn(s, len);
+	else if (!strcmp(tag, "tag:yaml.org,2002:binary") ||
+		 !strcmp(tag, "!binary"))
+		v = binary_scalar(s, len);
+	else if (str_tag(tag))
 		v = val_strn(s, len);
-	else if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tag)
-		v = plain_scalar(s, len);
 	else
-		v = val_strn(s, len);
+		v = plain_scalar(s, len);
 	if (v->type == VAL_STR)
 		set_last_scalar(l, v->str.s);
 	val_at(v, (int)e->start_mark.line, (int)e->start_mark.column);
@@ -606,11 +759,19 @@ static int map_node(struct loader *l, struct val **out, int depth,
 		val_map_set_at(map, key, kline, kcol, v);
 		free(key);
 	}
-	if (l->msgs)
+	if (l->msgs && dups.n) {
+		/* travis-yml reports on a {secure: ...} map as KEY.secure. */
+		bool secure =
+			map->map.n == 1 && !strcmp(map->map.v[0].key, "secure");
+		char *at = xasprintf("%s%s", *path ? path : "root",
+				     secure ? ".secure" : "");
+
 		for (size_t i = 0; i < dups.n; i++)
-			msgs_addv(l->msgs, MSG_ERROR, "duplicate_key",
-				  *path ? path : "root", *path ? key_line : -1,
-				  "key", val_str(dups.v[i]), NULL);
+			msgs_addv(l->msgs, MSG_ERROR, "duplicate_key", at,
+				  *path ? key_line : -1, "key",
+				  val_str(dups.v[i]), NULL);
+		free(at);
+	}
 	*out = map;
 	svec_release(&seen);
 	svec_release(&dups);
@@ -707,6 +868,7 @@ int loader_load(struct val **out, const char *text, size_t len,
 		const char *name, struct msgs *msgs, struct svec *anchors)
 {
 	struct loader l = { 0 };
+	struct buf norm = BUF_INIT;
 	int err;
 
 	if (len > LOADER_MAX_BYTES)
@@ -725,13 +887,29 @@ int loader_load(struct val **out, const char *text, size_t len,
 		return err_set(FY_EINVALID, "%s:%zu:%zu: NUL byte in the file",
 			       name, line + 1, col + 1);
 	}
-	if (!yaml_parser_initialize(&l.parser))
+	{
+		size_t bad, line, col;
+
+		if (!utf8_valid(text, len, &bad)) {
+			l.text = text;
+			l.len = len;
+			offset_pos(&l, bad, &line, &col);
+			return err_set(
+				FY_EINVALID,
+				"%s:%zu:%zu: invalid UTF-8 (byte 0x%02x)", name,
+				line + 1, col + 1, (unsigned char)text[bad]);
+		}
+	}
+	normalize_text(&norm, text, len);
+	if (!yaml_parser_initialize(&l.parser)) {
+		buf_release(&norm);
 		return err_set(FY_EFAIL, "cannot initialise the YAML parser");
-	yaml_parser_set_input_string(&l.parser, (const unsigned char *)text,
-				     len);
+	}
+	yaml_parser_set_input_string(&l.parser, (const unsigned char *)norm.ptr,
+				     norm.len);
 	l.name = name;
-	l.text = text;
-	l.len = len;
+	l.text = norm.ptr;
+	l.len = norm.len;
 	l.msgs = msgs;
 	l.anchors_out = anchors;
 	err = load_document(&l, out);
@@ -744,6 +922,7 @@ int loader_load(struct val **out, const char *text, size_t len,
 	}
 	free(l.anchors);
 	free(l.last_scalar);
+	buf_release(&norm);
 	return err;
 }
 
