@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -559,9 +560,12 @@ unsigned crypto_rsa_bits(const struct crypto_rsa *key)
 	return (unsigned)EVP_PKEY_get_bits(key->pkey);
 }
 
-size_t crypto_rsa_max_plaintext(const struct crypto_rsa *key)
+size_t crypto_rsa_max_plaintext(const struct crypto_rsa *key,
+				enum crypto_rsa_padding padding)
 {
-	return (size_t)EVP_PKEY_get_size(key->pkey) - 11;
+	size_t overhead = padding == CRYPTO_RSA_OAEP ? 2 * 20 + 2 : 11;
+
+	return (size_t)EVP_PKEY_get_size(key->pkey) - overhead;
 }
 
 /* Append everything `bio` holds to `out`. */
@@ -723,26 +727,60 @@ out:
 	return err;
 }
 
-/* A PKEY context set up for PKCS#1 v1.5 encryption or decryption. */
-static EVP_PKEY_CTX *rsa_ctx(const struct crypto_rsa *key, bool decrypt)
+static const char *padding_name(enum crypto_rsa_padding padding)
+{
+	return padding == CRYPTO_RSA_OAEP ? "OAEP" : "PKCS#1 v1.5";
+}
+
+/*
+ * A PKEY context set up to encrypt or decrypt with `padding`.  OpenSSL's
+ * OAEP defaults (SHA-1, MGF1-SHA-1, empty label) are Ruby's.
+ */
+static EVP_PKEY_CTX *rsa_ctx(const struct crypto_rsa *key, bool decrypt,
+			     enum crypto_rsa_padding padding)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key->pkey, NULL);
+	int pad = padding == CRYPTO_RSA_OAEP ? RSA_PKCS1_OAEP_PADDING
+					     : RSA_PKCS1_PADDING;
 
 	if (!ctx)
 		return NULL;
 	if ((decrypt ? EVP_PKEY_decrypt_init(ctx)
 		     : EVP_PKEY_encrypt_init(ctx)) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0) {
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, pad) <= 0) {
 		EVP_PKEY_CTX_free(ctx);
 		return NULL;
 	}
+#ifdef OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION
+	/*
+	 * OpenSSL 3.2 answers a bad PKCS#1 v1.5 block with random bytes
+	 * instead of an error.  We need the error: a wrong key or damaged
+	 * value must fail (Travis then keeps the ciphertext), not decrypt
+	 * to garbage.  Built only against OpenSSL >= 3.2 headers.
+	 */
+	if (decrypt && padding == CRYPTO_RSA_PKCS1) {
+		unsigned int off = 0;
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_uint(
+				OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION,
+				&off),
+			OSSL_PARAM_construct_end(),
+		};
+
+		if (!EVP_PKEY_CTX_set_params(ctx, params)) {
+			EVP_PKEY_CTX_free(ctx);
+			return NULL;
+		}
+	}
+#endif
 	return ctx;
 }
 
 int crypto_rsa_encrypt(const struct crypto_rsa *key, struct buf *out,
-		       const void *in, size_t len)
+		       const void *in, size_t len,
+		       enum crypto_rsa_padding padding)
 {
-	size_t max = crypto_rsa_max_plaintext(key);
+	size_t max = crypto_rsa_max_plaintext(key, padding);
 	size_t n = (size_t)EVP_PKEY_get_size(key->pkey);
 	unsigned char *cipher = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
@@ -751,9 +789,10 @@ int crypto_rsa_encrypt(const struct crypto_rsa *key, struct buf *out,
 	if (len > max)
 		return err_set(FY_ETOOBIG,
 			       "%zu bytes is too long for a %u-bit RSA key "
-			       "(at most %zu)",
-			       len, crypto_rsa_bits(key), max);
-	ctx = rsa_ctx(key, false);
+			       "with %s padding (at most %zu)",
+			       len, crypto_rsa_bits(key), padding_name(padding),
+			       max);
+	ctx = rsa_ctx(key, false, padding);
 	cipher = xmalloc(n);
 	if (!ctx || EVP_PKEY_encrypt(ctx, cipher, &n, in, len) <= 0) {
 		err = crypto_err(FY_EFAIL, "cannot encrypt with the RSA key");
@@ -768,12 +807,24 @@ out:
 	return err;
 }
 
+/* Decrypt into `plain` (key-size bytes) with one padding; 0 or -1. */
+static int rsa_decrypt_with(const struct crypto_rsa *key,
+			    enum crypto_rsa_padding padding,
+			    unsigned char *plain, size_t *n, const void *in,
+			    size_t len)
+{
+	EVP_PKEY_CTX *ctx = rsa_ctx(key, true, padding);
+	int ok = ctx && EVP_PKEY_decrypt(ctx, plain, n, in, len) > 0;
+
+	EVP_PKEY_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
 int crypto_rsa_decrypt(const struct crypto_rsa *key, struct buf *out,
 		       const void *in, size_t len)
 {
 	size_t size = (size_t)EVP_PKEY_get_size(key->pkey), n = size;
 	unsigned char *plain = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	int err = 0;
 
 	if (!key->is_private)
@@ -783,19 +834,23 @@ int crypto_rsa_decrypt(const struct crypto_rsa *key, struct buf *out,
 			       "ciphertext of %zu bytes does not fit a %u-bit "
 			       "RSA key (%zu bytes)",
 			       len, crypto_rsa_bits(key), size);
-	ctx = rsa_ctx(key, true);
 	plain = xmalloc(size);
-	if (!ctx || EVP_PKEY_decrypt(ctx, plain, &n, in, len) <= 0) {
-		err = crypto_err(FY_EINVALID,
-				 "cannot decrypt with the RSA key");
-		goto out;
+	if (rsa_decrypt_with(key, CRYPTO_RSA_OAEP, plain, &n, in, len) < 0) {
+		/* Not OAEP: forget that failure and try the older padding. */
+		ERR_clear_error();
+		n = size;
+		if (rsa_decrypt_with(key, CRYPTO_RSA_PKCS1, plain, &n, in,
+				     len) < 0) {
+			err = crypto_err(FY_EINVALID,
+					 "cannot decrypt with the RSA key");
+			goto out;
+		}
 	}
 	if (buf_add(out, plain, n) < 0)
 		err = err_set(FY_ETOOBIG, "plaintext exceeds the buffer limit");
 out:
 	explicit_bzero(plain, size);
 	free(plain);
-	EVP_PKEY_CTX_free(ctx);
 	return err;
 }
 

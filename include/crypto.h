@@ -129,8 +129,21 @@ void crypto_rsa_free(struct crypto_rsa *key);
 /* True if the key holds its private half. */
 bool crypto_rsa_is_private(const struct crypto_rsa *key);
 unsigned crypto_rsa_bits(const struct crypto_rsa *key);
-/* Longest plaintext crypto_rsa_encrypt() takes: key bytes - 11. */
-size_t crypto_rsa_max_plaintext(const struct crypto_rsa *key);
+/*
+ * Paddings for crypto_rsa_encrypt().  Travis encrypted `secure:` values
+ * with PKCS#1 v1.5 (Ruby's public_encrypt default) until late 2019; since
+ * then travis-api and the travis CLI use OAEP (Ruby's PKCS1_OAEP_PADDING:
+ * SHA-1, MGF1 with SHA-1, no label), and decryption tries OAEP first,
+ * then PKCS#1 v1.5, which crypto_rsa_decrypt() copies.
+ */
+enum crypto_rsa_padding {
+	CRYPTO_RSA_OAEP,
+	CRYPTO_RSA_PKCS1,
+};
+
+/* Longest plaintext for `padding`: key bytes - 42 (OAEP) or - 11. */
+size_t crypto_rsa_max_plaintext(const struct crypto_rsa *key,
+				enum crypto_rsa_padding padding);
 
 /* Append the private key as PKCS#1 PEM ("BEGIN RSA PRIVATE KEY"). */
 int crypto_rsa_write_private(const struct crypto_rsa *key, struct buf *out);
@@ -147,14 +160,15 @@ int crypto_rsa_write_ssh(const struct crypto_rsa *key, struct buf *out);
 int crypto_rsa_fingerprint(const struct crypto_rsa *key, char out[48]);
 
 /*
- * RSA with PKCS#1 v1.5 padding (Ruby's public_encrypt default, which
- * `travis encrypt` uses).  Encryption appends key-size bytes to `out`;
- * plaintext longer than crypto_rsa_max_plaintext() is FY_ETOOBIG.
- * Decryption needs the private key and appends the plaintext; a wrong
- * key or damaged ciphertext is FY_EINVALID.
+ * Encryption appends key-size bytes to `out`; plaintext longer than
+ * crypto_rsa_max_plaintext() is FY_ETOOBIG.  Decryption needs the
+ * private key, accepts either padding (OAEP tried first, as Travis
+ * does) and appends the plaintext; a wrong key or damaged ciphertext is
+ * FY_EINVALID.
  */
 int crypto_rsa_encrypt(const struct crypto_rsa *key, struct buf *out,
-		       const void *in, size_t len);
+		       const void *in, size_t len,
+		       enum crypto_rsa_padding padding);
 int crypto_rsa_decrypt(const struct crypto_rsa *key, struct buf *out,
 		       const void *in, size_t len);
 

@@ -429,7 +429,8 @@ void test_crypto__rsa_pem_matches_openssl(void)
 	check(key);
 	check(crypto_rsa_is_private(key));
 	check_int(crypto_rsa_bits(key), ==, 2048);
-	check_int(crypto_rsa_max_plaintext(key), ==, 245);
+	check_int(crypto_rsa_max_plaintext(key, CRYPTO_RSA_PKCS1), ==, 245);
+	check_int(crypto_rsa_max_plaintext(key, CRYPTO_RSA_OAEP), ==, 214);
 	check_int(RUN(NULL, "spki.pem", "openssl", "pkey", "-in", "priv.pem",
 		      "-pubout"),
 		  ==, 0);
@@ -579,7 +580,18 @@ void test_crypto__rsa_bad_keys(void)
 	check_int(crypto_rsa_generate(&key, 512), ==, FY_EINVALID);
 }
 
-/* Ours encrypts, `openssl pkeyutl` decrypts, and the other way round. */
+static const struct {
+	enum crypto_rsa_padding padding;
+	const char *mode;
+} paddings[] = {
+	{ CRYPTO_RSA_OAEP, "rsa_padding_mode:oaep" },
+	{ CRYPTO_RSA_PKCS1, "rsa_padding_mode:pkcs1" },
+};
+
+/*
+ * For each padding: ours encrypts and `openssl pkeyutl` decrypts, then
+ * openssl encrypts and ours decrypts (guessing the padding, as Travis).
+ */
 void test_crypto__rsa_openssl_round_trips(void)
 {
 	static const char secret[] = "SECRET_TOKEN=a b\"c$d'e";
@@ -589,31 +601,38 @@ void test_crypto__rsa_openssl_round_trips(void)
 	check(key);
 	check_ok(fs_read_file(&b, "pub.pem"));
 	check_ok(crypto_rsa_read_public(&pub, b.ptr, b.len));
-	check_ok(crypto_rsa_encrypt(pub, &cipher, secret, strlen(secret)));
-	check_int(cipher.len, ==, 256);
-	check(write_buf("c1.bin", &cipher));
-	check_int(RUN("c1.bin", "p1.txt", "openssl", "pkeyutl", "-decrypt",
-		      "-inkey", "priv.pem", "-pkeyopt",
-		      "rsa_padding_mode:pkcs1"),
-		  ==, 0);
-	check(file_is("p1.txt", secret, strlen(secret)));
-
 	check_ok(fs_write_file("p2.txt", secret, strlen(secret), 0600));
-	check_int(RUN("p2.txt", "c2.bin", "openssl", "pkeyutl", "-encrypt",
-		      "-pubin", "-inkey", "pub.pem", "-pkeyopt",
-		      "rsa_padding_mode:pkcs1"),
-		  ==, 0);
-	buf_reset(&cipher);
-	check_ok(fs_read_file(&cipher, "c2.bin"));
-	check_ok(crypto_rsa_decrypt(key, &plain, cipher.ptr, cipher.len));
-	check_int(plain.len, ==, strlen(secret));
-	check(!memcmp(plain.ptr, secret, plain.len));
+	for (size_t i = 0; i < ARRAY_SIZE(paddings); i++) {
+		buf_reset(&cipher);
+		check_ok(crypto_rsa_encrypt(pub, &cipher, secret,
+					    strlen(secret),
+					    paddings[i].padding));
+		check_int(cipher.len, ==, 256);
+		check(write_buf("c1.bin", &cipher));
+		check_int(RUN("c1.bin", "p1.txt", "openssl", "pkeyutl",
+			      "-decrypt", "-inkey", "priv.pem", "-pkeyopt",
+			      paddings[i].mode),
+			  ==, 0);
+		check(file_is("p1.txt", secret, strlen(secret)));
 
-	/* PKCS#1 v1.5 is randomized: the same input never repeats. */
-	buf_reset(&b);
-	check_ok(crypto_rsa_encrypt(pub, &b, secret, strlen(secret)));
-	check(b.len == cipher.len && memcmp(b.ptr, cipher.ptr, b.len));
+		check_int(RUN("p2.txt", "c2.bin", "openssl", "pkeyutl",
+			      "-encrypt", "-pubin", "-inkey", "pub.pem",
+			      "-pkeyopt", paddings[i].mode),
+			  ==, 0);
+		buf_reset(&cipher);
+		check_ok(fs_read_file(&cipher, "c2.bin"));
+		buf_reset(&plain);
+		check_ok(crypto_rsa_decrypt(key, &plain, cipher.ptr,
+					    cipher.len));
+		check_int(plain.len, ==, strlen(secret));
+		check(!memcmp(plain.ptr, secret, plain.len));
 
+		/* Both paddings are randomized: no ciphertext repeats. */
+		buf_reset(&b);
+		check_ok(crypto_rsa_encrypt(pub, &b, secret, strlen(secret),
+					    paddings[i].padding));
+		check(b.len == cipher.len && memcmp(b.ptr, cipher.ptr, b.len));
+	}
 	buf_release(&b);
 	buf_release(&cipher);
 	buf_release_secure(&plain);
@@ -621,28 +640,133 @@ void test_crypto__rsa_openssl_round_trips(void)
 	crypto_rsa_free(key);
 }
 
+/*
+ * What travis.rb and travis-api do, in Ruby's own OpenSSL binding: read
+ * the Travis-style public key (renaming the label if the first parse
+ * fails), public_encrypt with OAEP and with the default PKCS#1 v1.5, and
+ * private_decrypt ours with OAEP or, failing that, the default.
+ */
+static const char ruby_script[] =
+	"require 'openssl'\n"
+	"pem = File.read('travis.pem')\n"
+	"pub = begin\n"
+	"  OpenSSL::PKey::RSA.new(pem)\n"
+	"rescue OpenSSL::PKey::RSAError\n"
+	"  OpenSSL::PKey::RSA.new(pem.gsub('RSA PUBLIC KEY', 'PUBLIC KEY'))\n"
+	"end\n"
+	"File.binwrite('r-oaep.bin', pub.public_encrypt('from ruby oaep',\n"
+	"  OpenSSL::PKey::RSA::PKCS1_OAEP_PADDING))\n"
+	"File.binwrite('r-pkcs1.bin', pub.public_encrypt('from ruby pkcs1'))\n"
+	"key = OpenSSL::PKey::RSA.new(File.read('priv.pem'))\n"
+	"%w[c-oaep.bin c-pkcs1.bin].each do |f|\n"
+	"  c = File.binread(f)\n"
+	"  p = begin\n"
+	"    key.private_decrypt(c, OpenSSL::PKey::RSA::PKCS1_OAEP_PADDING)\n"
+	"  rescue OpenSSL::PKey::RSAError\n"
+	"    key.private_decrypt(c)\n"
+	"  end\n"
+	"  puts p\n"
+	"end\n";
+
+void test_crypto__rsa_ruby_round_trips(void)
+{
+	struct crypto_rsa *key = make_key();
+	struct buf b = BUF_INIT, plain = BUF_INIT;
+
+	check(key);
+	check_ok(crypto_rsa_write_public(key, &b, CRYPTO_PEM_TRAVIS));
+	check(write_buf("travis.pem", &b));
+	buf_reset(&b);
+	check_ok(crypto_rsa_encrypt(key, &b, "ours oaep", 9, CRYPTO_RSA_OAEP));
+	check(write_buf("c-oaep.bin", &b));
+	buf_reset(&b);
+	check_ok(crypto_rsa_encrypt(key, &b, "ours pkcs1", 10,
+				    CRYPTO_RSA_PKCS1));
+	check(write_buf("c-pkcs1.bin", &b));
+	check_int(RUN(NULL, "ruby.out", "ruby", "-e", ruby_script), ==, 0);
+	check(file_is("ruby.out", "ours oaep\nours pkcs1\n", 21));
+	buf_reset(&b);
+	check_ok(fs_read_file(&b, "r-oaep.bin"));
+	check_ok(crypto_rsa_decrypt(key, &plain, b.ptr, b.len));
+	check_str(plain.ptr, "from ruby oaep");
+	buf_reset(&b);
+	buf_reset(&plain);
+	check_ok(fs_read_file(&b, "r-pkcs1.bin"));
+	check_ok(crypto_rsa_decrypt(key, &plain, b.ptr, b.len));
+	check_str(plain.ptr, "from ruby pkcs1");
+	buf_release(&b);
+	buf_release_secure(&plain);
+	crypto_rsa_free(key);
+}
+
+/*
+ * True if decrypting `c` with `key` does not give `want` back: it fails
+ * with "cannot decrypt", or (a chance of about 2^-16 that random bytes
+ * pass the PKCS#1 v1.5 padding check) yields other bytes.
+ */
+static bool rsa_refuses(const struct crypto_rsa *key, const struct buf *c,
+			const char *want, size_t len)
+{
+	struct buf p = BUF_INIT;
+	int err = crypto_rsa_decrypt(key, &p, c->ptr, c->len);
+	bool refused;
+
+	if (err)
+		refused = err == FY_EINVALID &&
+			  strstr(err_msg(), "cannot decrypt");
+	else
+		refused = p.len != len || memcmp(p.ptr, want, len);
+	buf_release_secure(&p);
+	return refused;
+}
+
 void test_crypto__rsa_limits_and_failures(void)
 {
+	static const struct {
+		enum crypto_rsa_padding padding;
+		size_t max;
+	} limits[] = {
+		{ CRYPTO_RSA_PKCS1, 245 },
+		{ CRYPTO_RSA_OAEP, 214 },
+	};
 	struct crypto_rsa *key = make_key(), *other = NULL;
 	struct buf c = BUF_INIT, p = BUF_INIT;
 	char big[246];
 
 	check(key);
-	memset(big, 'x', sizeof(big));
-	check_ok(crypto_rsa_encrypt(key, &c, big, 245));
-	check_int(crypto_rsa_encrypt(key, &c, big, 246), ==, FY_ETOOBIG);
-	check(strstr(err_msg(), "at most 245"));
-	check_ok(crypto_rsa_decrypt(key, &p, c.ptr, c.len));
-	check_int(p.len, ==, 245);
-	/* Wrong key, damaged or mis-sized ciphertext. */
 	check_ok(crypto_rsa_generate(&other, 2048));
+	memset(big, 'x', sizeof(big));
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+		size_t max = limits[i].max;
+
+		buf_reset(&c);
+		buf_reset(&p);
+		check_ok(crypto_rsa_encrypt(key, &c, big, max,
+					    limits[i].padding));
+		check_int(crypto_rsa_encrypt(key, &c, big, max + 1,
+					     limits[i].padding),
+			  ==, FY_ETOOBIG);
+		check(strstr(err_msg(), "at most"));
+		check_ok(crypto_rsa_decrypt(key, &p, c.ptr, c.len));
+		check_int(p.len, ==, max);
+		/* A wrong key or damaged ciphertext never gives it back. */
+		check(rsa_refuses(other, &c, big, max));
+		c.ptr[0] ^= 0x55;
+		check(rsa_refuses(key, &c, big, max));
+		check_int(crypto_rsa_decrypt(key, &p, c.ptr, c.len - 1), ==,
+			  FY_EINVALID);
+		check_int(p.len, ==, max);
+	}
+	check_int(crypto_rsa_decrypt(other, &p, "", 0), ==, FY_EINVALID);
+	/* A public key cannot decrypt. */
+	buf_reset(&c);
+	check_ok(crypto_rsa_write_public(key, &c, CRYPTO_PEM_SPKI));
+	crypto_rsa_free(other);
+	other = NULL;
+	check_ok(crypto_rsa_read_public(&other, c.ptr, c.len));
+	buf_reset(&c);
+	check_ok(crypto_rsa_encrypt(other, &c, "x", 1, CRYPTO_RSA_OAEP));
 	check_int(crypto_rsa_decrypt(other, &p, c.ptr, c.len), ==, FY_EINVALID);
-	check(strstr(err_msg(), "cannot decrypt"));
-	check_int(crypto_rsa_decrypt(key, &p, c.ptr, c.len - 1), ==,
-		  FY_EINVALID);
-	c.ptr[0] ^= 0x55;
-	check_int(crypto_rsa_decrypt(key, &p, c.ptr, c.len), ==, FY_EINVALID);
-	check_int(p.len, ==, 245);
 	buf_release(&c);
 	buf_release_secure(&p);
 	crypto_rsa_free(other);
@@ -657,7 +781,8 @@ void test_crypto__rsa_default_size(void)
 	check_ok(crypto_rsa_generate(&key, 0));
 	check_int(crypto_rsa_bits(key), ==, CRYPTO_RSA_DEFAULT_BITS);
 	check_int(crypto_rsa_bits(key), ==, 4096);
-	check_int(crypto_rsa_max_plaintext(key), ==, 501);
+	check_int(crypto_rsa_max_plaintext(key, CRYPTO_RSA_PKCS1), ==, 501);
+	check_int(crypto_rsa_max_plaintext(key, CRYPTO_RSA_OAEP), ==, 470);
 	check_ok(crypto_rsa_write_public(key, &pem, CRYPTO_PEM_TRAVIS));
 	check(!strncmp(
 		pem.ptr,
