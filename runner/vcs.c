@@ -338,10 +338,13 @@ static bool unsafe_name(const char *name)
 
 static int export_tree(struct export *x, git_repository *repo,
 		       const git_tree *tree, const git_oid *commit,
-		       const char *prefix);
+		       const char *prefix, size_t root);
 
+/* `path` is the entry's full path; its part from `root` on is relative to
+ * the repository being exported (a submodule's own root). */
 static int export_submodule_clean(struct export *x, git_repository *repo,
-				  const char *path, const git_oid *id)
+				  const char *path, size_t root,
+				  const git_oid *id)
 {
 	git_submodule *sm = NULL;
 	git_repository *sub = NULL;
@@ -354,7 +357,7 @@ static int export_submodule_clean(struct export *x, git_repository *repo,
 	err = emit(x, VCS_ENTRY_DIR, path, 0755, NULL, 0, NULL);
 	if (err < 0 || x->flags & VCS_EXPORT_NO_SUBMODULES)
 		return err;
-	if (git_submodule_lookup(&sm, repo, path) < 0 ||
+	if (git_submodule_lookup(&sm, repo, path + root) < 0 ||
 	    git_submodule_open(&sub, sm) < 0) {
 		/* not checked out: an empty directory, as git leaves it */
 		git_submodule_free(sm);
@@ -375,7 +378,7 @@ static int export_submodule_clean(struct export *x, git_repository *repo,
 	}
 	prefix = xasprintf("%s/", path);
 	x->level++;
-	err = export_tree(x, sub, tree, id, prefix);
+	err = export_tree(x, sub, tree, id, prefix, strlen(prefix));
 	x->level--;
 out:
 	free(prefix);
@@ -388,7 +391,7 @@ out:
 
 static int export_blob(struct export *x, git_repository *repo,
 		       const git_tree_entry *te, const git_oid *commit,
-		       const char *path)
+		       const char *path, size_t root)
 {
 	git_blob_filter_options fo = GIT_BLOB_FILTER_OPTIONS_INIT;
 	git_blob *blob = NULL;
@@ -410,7 +413,7 @@ static int export_blob(struct export *x, git_repository *repo,
 		   GIT_BLOB_FILTER_NO_SYSTEM_ATTRIBUTES |
 		   GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT;
 	git_oid_cpy(&fo.attr_commit_id, commit);
-	gerr = git_blob_filter(&out, blob, path, &fo);
+	gerr = git_blob_filter(&out, blob, path + root, &fo);
 	if (gerr < 0) {
 		git_blob_free(blob);
 		return vcs_git_fail(gerr, "cannot filter '%s'", path);
@@ -425,7 +428,7 @@ static int export_blob(struct export *x, git_repository *repo,
 
 static int export_tree(struct export *x, git_repository *repo,
 		       const git_tree *tree, const git_oid *commit,
-		       const char *prefix)
+		       const char *prefix, size_t root)
 {
 	size_t n = git_tree_entrycount(tree);
 	int err = 0;
@@ -449,19 +452,20 @@ static int export_tree(struct export *x, git_repository *repo,
 			if (!err) {
 				char *p2 = xasprintf("%s/", path);
 
-				err = export_tree(x, repo, sub, commit, p2);
+				err = export_tree(x, repo, sub, commit, p2,
+						  root);
 				free(p2);
 			}
 			git_tree_free(sub);
 			break;
 		case GIT_FILEMODE_COMMIT:
-			err = export_submodule_clean(x, repo, path,
+			err = export_submodule_clean(x, repo, path, root,
 						     git_tree_entry_id(te));
 			break;
 		case GIT_FILEMODE_BLOB:
 		case GIT_FILEMODE_BLOB_EXECUTABLE:
 		case GIT_FILEMODE_LINK:
-			err = export_blob(x, repo, te, commit, path);
+			err = export_blob(x, repo, te, commit, path, root);
 			break;
 		case GIT_FILEMODE_UNREADABLE:
 			break;
@@ -656,7 +660,7 @@ int vcs_export(const char *dir, unsigned flags, const struct vcs_sink *sink)
 		err = vcs_git_fail(-1, "cannot read the tree of HEAD in '%s'",
 				   dir);
 	if (!err)
-		err = export_tree(&x, repo, tree, git_commit_id(commit), "");
+		err = export_tree(&x, repo, tree, git_commit_id(commit), "", 0);
 out:
 	git_tree_free(tree);
 	git_commit_free(commit);

@@ -35,7 +35,7 @@ static int set_origin(git_repository *repo, const char *url)
 	return gerr < 0 ? vcs_git_fail(gerr, "cannot set the origin URL") : 0;
 }
 
-static int checkout_submodules(git_repository *repo,
+static int checkout_submodules(git_repository *repo, const char *url,
 			       const struct vcs_remote_opts *ropts, int level);
 
 struct sm_names {
@@ -67,13 +67,15 @@ static int set_sm_url(git_repository *repo, const char *name, const char *url)
 			: 0;
 }
 
-static int checkout_one_submodule(git_repository *repo, const char *name,
+/* Check out submodule `name` of `repo`, whose URL is `parent_url`. */
+static int checkout_one_submodule(git_repository *repo, const char *parent_url,
+				  const char *name,
 				  const struct vcs_remote_opts *ropts,
 				  int level)
 {
 	git_submodule *sm = NULL;
 	git_repository *sub = NULL;
-	git_buf url = GIT_BUF_INIT;
+	char *url = NULL;
 	git_submodule_update_options uo = GIT_SUBMODULE_UPDATE_OPTIONS_INIT;
 	struct vcs_info si = VCS_INFO_INIT;
 	struct vcs_ref ref = { VCS_REF_COMMIT, NULL, 0, NULL };
@@ -88,13 +90,9 @@ static int checkout_one_submodule(git_repository *repo, const char *name,
 	id = git_submodule_head_id(sm);
 	if (!id || !git_submodule_url(sm))
 		goto out; /* in .gitmodules only, or without a URL */
-	gerr = git_submodule_resolve_url(&url, repo, git_submodule_url(sm));
-	if (gerr < 0) {
-		err = vcs_git_fail(gerr, "submodule '%s': bad URL", name);
-		goto out;
-	}
+	url = vcs_url_join(parent_url, git_submodule_url(sm));
 	ref.name = git_oid_tostr(hex, sizeof(hex), id);
-	err = vcs_remote_resolve(&si, url.ptr, &ref, ropts);
+	err = vcs_remote_resolve(&si, url, &ref, ropts);
 	if (err < 0) {
 		err = err_wrap(err, "submodule '%s'", name);
 		goto out;
@@ -129,7 +127,7 @@ static int checkout_one_submodule(git_repository *repo, const char *name,
 	if (err < 0)
 		goto out;
 	{
-		char *clean = vcs_url_strip_auth(url.ptr);
+		char *clean = vcs_url_strip_auth(url);
 
 		err = set_sm_url(repo, name, clean);
 		free(clean);
@@ -137,21 +135,21 @@ static int checkout_one_submodule(git_repository *repo, const char *name,
 	if (!err && git_submodule_open(&sub, sm) < 0)
 		err = vcs_git_fail(-1, "cannot open submodule '%s'", name);
 	if (!err)
-		err = set_origin(sub, url.ptr);
+		err = set_origin(sub, url);
 	vcs_unlock(&lfd);
 	if (!err)
-		err = checkout_submodules(sub, ropts, level + 1);
+		err = checkout_submodules(sub, url, ropts, level + 1);
 out:
 	vcs_unlock(&lfd);
 	vcs_info_release(&si);
 	git_repository_free(sub);
 	git_submodule_free(sm);
-	git_buf_dispose(&url);
+	free(url);
 	free(lock);
 	return err;
 }
 
-static int checkout_submodules(git_repository *repo,
+static int checkout_submodules(git_repository *repo, const char *url,
 			       const struct vcs_remote_opts *ropts, int level)
 {
 	struct sm_names n = { SVEC_INIT };
@@ -166,36 +164,51 @@ static int checkout_submodules(git_repository *repo,
 	if (gerr < 0)
 		err = vcs_git_fail(gerr, "cannot list the submodules");
 	for (size_t i = 0; !err && i < n.names.n; i++)
-		err = checkout_one_submodule(repo, n.names.v[i], ropts, level);
+		err = checkout_one_submodule(repo, url, n.names.v[i], ropts,
+					     level);
 	svec_release(&n.names);
 	return err;
 }
 
-/* A local branch at origin's tip, tracking it, as `git clone -b` does. */
-static int local_branch(git_repository *repo, const char *branch)
+/*
+ * Leave only `branch` (NULL: none) as a local branch, at origin's tip and
+ * tracking it, as `git clone --branch` does; HEAD is detached already.
+ */
+static int local_branches(git_repository *repo, const char *branch)
 {
-	char *remote = xasprintf("refs/remotes/origin/%s", branch);
-	char *up = xasprintf("origin/%s", branch);
-	git_reference *rref = NULL, *lref = NULL;
+	git_branch_iterator *it = NULL;
+	git_reference *ref = NULL, *rref = NULL, *lref = NULL;
+	git_branch_t type;
 	git_commit *c = NULL;
+	char *remote = NULL, *up = NULL;
 	int gerr;
 
-	gerr = git_reference_lookup(&rref, repo, remote);
-	if (!gerr)
-		gerr = git_commit_lookup(&c, repo, git_reference_target(rref));
+	gerr = git_branch_iterator_new(&it, repo, GIT_BRANCH_LOCAL);
+	while (!gerr && !git_branch_next(&ref, &type, it)) {
+		if (!branch || strcmp(git_reference_shorthand(ref), branch))
+			gerr = git_branch_delete(ref);
+		git_reference_free(ref);
+	}
+	git_branch_iterator_free(it);
+	if (gerr < 0 || !branch || !*branch)
+		goto out;
+	remote = xasprintf("refs/remotes/origin/%s", branch);
+	up = xasprintf("origin/%s", branch);
+	if (git_reference_lookup(&rref, repo, remote) < 0)
+		goto out; /* no such branch at origin: nothing to track */
+	gerr = git_commit_lookup(&c, repo, git_reference_target(rref));
 	if (!gerr)
 		gerr = git_branch_create(&lref, repo, branch, c, 1);
 	if (!gerr)
 		gerr = git_branch_set_upstream(lref, up);
+out:
 	git_reference_free(lref);
 	git_reference_free(rref);
 	git_commit_free(c);
 	free(remote);
 	free(up);
-	if (gerr == GIT_ENOTFOUND)
-		return 0;
-	return gerr < 0 ? vcs_git_fail(gerr, "cannot create the branch '%s'",
-				       branch)
+	return gerr < 0 ? vcs_git_fail(gerr, "cannot set up the branch '%s'",
+				       branch ? branch : "")
 			: 0;
 }
 
@@ -248,13 +261,6 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	err = set_origin(repo, info->url);
 	if (err < 0)
 		goto out;
-	branch = info->pr    ? info->default_branch
-		 : info->tag ? NULL
-			     : info->branch;
-	if (branch && *branch)
-		err = local_branch(repo, branch);
-	if (err < 0)
-		goto out;
 	gerr = git_oid_fromstr(&oid, info->commit);
 	if (!gerr)
 		gerr = git_commit_lookup(&c, repo, &oid);
@@ -268,9 +274,15 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 				   info->commit, workspace);
 		goto out;
 	}
+	branch = info->pr    ? info->default_branch
+		 : info->tag ? NULL
+			     : info->branch;
+	err = local_branches(repo, branch);
+	if (err < 0)
+		goto out;
 	vcs_unlock(&lfd);
 	if (copts && copts->submodules)
-		err = checkout_submodules(repo, ropts, 0);
+		err = checkout_submodules(repo, info->url, ropts, 0);
 out:
 	vcs_unlock(&lfd);
 	git_commit_free(c);
@@ -342,18 +354,19 @@ out:
 	return err;
 }
 
-static bool slug_ok(const char *s)
+static bool slug_ok(const char *slug)
 {
-	const char *slash = strchr(s, '/');
+	const char *slash = strchr(slug, '/');
 
-	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/'))
+	if (!slash || slash == slug || !slash[1] || strchr(slash + 1, '/') ||
+	    strstr(slug, "..") || slug[0] == '.')
 		return false;
-	for (; *s; s++)
+	for (const char *s = slug; *s; s++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "0123456789._-/",
 			    *s))
 			return false;
-	return !strstr(s, "..");
+	return true;
 }
 
 static char *fill_template(const char *tpl, const char *slug)

@@ -25,6 +25,10 @@ struct vcs_url {
 void vcs_url_parse(struct vcs_url *u, const char *url);
 void vcs_url_release(struct vcs_url *u);
 
+/* A submodule URL relative to its superproject's ("../x.git", "./x")
+ * made absolute against `base`, as git does; other URLs are copied. */
+char *vcs_url_join(const char *base, const char *rel);
+
 /* Exclusive (writer) or shared (reader) lock on `path`, waiting up to
  * `timeout` seconds; the descriptor goes to *fd. */
 int vcs_lock(int *fd, const char *path, bool exclusive, int timeout,

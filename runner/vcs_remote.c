@@ -1,6 +1,9 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <glob.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -247,7 +250,8 @@ static int remote_fail(struct remote *r, int gerr, const char *what)
 			code = FY_EAUTH;
 		else if (strstr(t, "status code: 404") ||
 			 strstr(t, "not found") ||
-			 strstr(t, "does not appear to be a git"))
+			 strstr(t, "does not appear to be a git") ||
+			 strstr(t, "not exported"))
 			code = FY_ENOTFOUND;
 		buf_addf(&b, ": %s", t);
 	}
@@ -427,6 +431,26 @@ out:
 	return err;
 }
 
+/*
+ * First clones that died (killed, power lost) leave "<mirror>.tmp-<pid>"
+ * behind; under the mirror's write lock no live one can exist.
+ */
+static void remove_stale(const char *mirror)
+{
+	char *pattern = xasprintf("%s.tmp-*", mirror);
+	glob_t g;
+
+	if (!glob(pattern, GLOB_NOSORT, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			log_warn("removing '%s', left by a clone that died",
+				 g.gl_pathv[i]);
+			fs_rm_rf(g.gl_pathv[i]);
+		}
+		globfree(&g);
+	}
+	free(pattern);
+}
+
 /* Open the mirror, or create it in a temporary directory (*tmp). */
 static int mirror_open(git_repository **out, const char *mirror, char **tmp)
 {
@@ -441,8 +465,8 @@ static int mirror_open(git_repository **out, const char *mirror, char **tmp)
 		if (fs_rm_rf(mirror) < 0)
 			return FY_EFAIL;
 	}
+	remove_stale(mirror);
 	*tmp = xasprintf("%s.tmp-%ld", mirror, (long)getpid());
-	fs_rm_rf(*tmp);
 	io.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
 		   GIT_REPOSITORY_INIT_NO_REINIT;
 	gerr = git_repository_init_ext(out, *tmp, &io);
@@ -594,6 +618,8 @@ static char *url_slug(const char *url)
 		return slug;
 	vcs_url_parse(&u, url);
 	slug = xasprintf("local/%s", *u.path ? fs_basename(u.path) : "repo");
+	if (strlen(slug) > 10 && !strcmp(slug + strlen(slug) - 4, ".git"))
+		slug[strlen(slug) - 4] = '\0';
 	vcs_url_release(&u);
 	return slug;
 }
@@ -633,9 +659,61 @@ static int sync_and_resolve(struct vcs_info *info, struct remote *r,
 	return err;
 }
 
+/*
+ * A peer that hangs up makes libgit2's next write raise SIGPIPE, which
+ * would kill ferry.  Block it in this thread while we talk to remotes and
+ * discard what was raised meanwhile (the process-wide disposition stays
+ * as it is, so commands ferry runs later are not affected).
+ */
+struct sigpipe_guard {
+	sigset_t old;
+	bool was_pending;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigpending(&pending);
+	g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void sigpipe_restore(struct sigpipe_guard *g)
+{
+	sigset_t set, pending;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigpending(&pending);
+	if (!g->was_pending && sigismember(&pending, SIGPIPE) == 1)
+		sigtimedwait(&set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static int resolve_locked(struct vcs_info *out, const char *url,
+			  const struct vcs_ref *ref,
+			  const struct vcs_remote_opts *opts);
+
 int vcs_remote_resolve(struct vcs_info *out, const char *url,
 		       const struct vcs_ref *ref,
 		       const struct vcs_remote_opts *opts)
+{
+	struct sigpipe_guard g;
+	int err;
+
+	sigpipe_block(&g);
+	err = resolve_locked(out, url, ref, opts);
+	sigpipe_restore(&g);
+	return err;
+}
+
+static int resolve_locked(struct vcs_info *out, const char *url,
+			  const struct vcs_ref *ref,
+			  const struct vcs_remote_opts *opts)
 {
 	struct vcs_info info = VCS_INFO_INIT;
 	struct remote r;

@@ -182,6 +182,52 @@ void vcs_url_release(struct vcs_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
+/* Where the path of `url` starts: after "scheme://host", or "host:". */
+static size_t path_start(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	const char *colon = strchr(url, ':');
+	const char *slash = strchr(url, '/');
+
+	if (sep && (!slash || sep < slash)) {
+		const char *p = strchr(sep + 3, '/');
+
+		return p ? (size_t)(p - url) : strlen(url);
+	}
+	if (colon && colon > url && (!slash || colon < slash))
+		return (size_t)(colon - url) + 1;
+	return 0;
+}
+
+char *vcs_url_join(const char *base, const char *rel)
+{
+	struct buf b = BUF_INIT;
+	size_t start = path_start(base);
+
+	if (strncmp(rel, "./", 2) && strncmp(rel, "../", 3))
+		return xstrdup(rel);
+	buf_addstr(&b, base);
+	while (b.len > start + 1 && b.ptr[b.len - 1] == '/')
+		buf_setlen(&b, b.len - 1);
+	for (;;) {
+		if (!strncmp(rel, "./", 2)) {
+			rel += 2;
+		} else if (!strncmp(rel, "../", 3)) {
+			char *slash =
+				memrchr(b.ptr + start, '/', b.len - start);
+
+			buf_setlen(&b, slash ? (size_t)(slash - b.ptr) : start);
+			rel += 3;
+		} else {
+			break;
+		}
+	}
+	if (b.len > start || (start && b.ptr[start - 1] != ':'))
+		buf_addch(&b, '/');
+	buf_addstr(&b, rel);
+	return buf_detach(&b, NULL);
+}
+
 /* The path parts of `path`, without empty, "." and ".." parts. */
 static void path_parts(struct svec *out, const char *path)
 {

@@ -141,6 +141,34 @@ void test_vcs__url_parse(void)
 }
 
 static const struct {
+	const char *base, *rel, *url;
+} join_cases[] = {
+	{ "https://h/o/main.git", "../sub.git", "https://h/o/sub.git" },
+	{ "https://t:x@h/o/main.git/", "../sub.git",
+	  "https://t:x@h/o/sub.git" },
+	{ "https://h/o/main.git", "./sub", "https://h/o/main.git/sub" },
+	{ "https://h/o/main.git", "../../x/y.git", "https://h/x/y.git" },
+	{ "https://h/main.git", "../../../y.git", "https://h/y.git" },
+	{ "git@h:o/main.git", "../sub.git", "git@h:o/sub.git" },
+	{ "git@h:main.git", "../sub.git", "git@h:sub.git" },
+	{ "file:///srv/o/main.git", "../sub.git", "file:///srv/o/sub.git" },
+	{ "/srv/o/main.git", "../sub.git", "/srv/o/sub.git" },
+	{ "git://h:9/o/m", "../s", "git://h:9/o/s" },
+	{ "https://h/o/main.git", "https://x/y.git", "https://x/y.git" },
+	{ "https://h/o/main.git", "git@x:y.git", "git@x:y.git" },
+};
+
+void test_vcs__url_join(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(join_cases); i++) {
+		char *u = vcs_url_join(join_cases[i].base, join_cases[i].rel);
+
+		check_str(u, join_cases[i].url);
+		free(u);
+	}
+}
+
+static const struct {
 	const char *url, *path;
 } mirror_cases[] = {
 	{ "https://github.com/Owner/Repo.git", "/c/github.com/Owner/Repo.git" },
