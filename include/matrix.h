@@ -7,7 +7,8 @@ struct msgs;
 struct val;
 
 /*
- * Jobs from a normalised config.
+ * Jobs from a normalised config.  Arguments are borrowed; every returned
+ * tree or string belongs to the caller.
  *
  * matrix_expand() is travis-yml's Matrix#jobs with no request data (the
  * expand endpoint): the expanded, included, excluded and de-duplicated
@@ -37,7 +38,9 @@ struct val;
  * in `branches.only` or is in `branches.except` (plain names, or /regex/
  * in Ruby syntax); the root `if:` is false or invalid ("if: COND is
  * false").  It is not created either when no job is left ("the matrix
- * created no jobs"; `dropped` says why).
+ * created no jobs"; `dropped` says why).  Like any root key, the root
+ * `if:` is also copied into the jobs (travis-yml does so) and evaluated
+ * again for each job.
  *
  * Stages (travis-yml Configs::Stages): with a `stages:` section or a job
  * with a stage, a job without a stage takes the stage of the job before
