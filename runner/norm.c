@@ -295,22 +295,31 @@ size_t norm_select(const struct schema *s, const struct val *v,
 char *norm_full_key(const struct nctx *c, bool secure)
 {
 	const char *stack[128];
-	size_t n = 0;
-	struct svec keys = SVEC_INIT;
-	char *res;
+	size_t n = 0, nkeys = 0;
+	const char *keys[128];
+	struct buf b = BUF_INIT;
 
 	for (; c && n < ARRAY_SIZE(stack); c = c->up)
 		if (c->key)
 			stack[n++] = c->key;
 	/* travis-yml keeps each key of the path once (`uniq`). */
-	while (n--)
-		if (!svec_has(&keys, stack[n]))
-			svec_push(&keys, stack[n]);
+	while (n--) {
+		bool seen = false;
+
+		for (size_t i = 0; i < nkeys && !seen; i++)
+			seen = !strcmp(keys[i], stack[n]);
+		if (seen)
+			continue;
+		keys[nkeys++] = stack[n];
+		if (b.len)
+			buf_addch(&b, '.');
+		buf_addstr(&b, stack[n]);
+	}
 	if (secure)
-		svec_push(&keys, "secure");
-	res = keys.n ? svec_join(&keys, ".") : xstrdup("root");
-	svec_release(&keys);
-	return res;
+		buf_addstr(&b, b.len ? ".secure" : "root.secure");
+	if (!b.len)
+		buf_addstr(&b, "root");
+	return buf_detach(&b, NULL);
 }
 
 void norm_msg(struct norm *n, const struct nctx *c, const struct val *on,
@@ -456,11 +465,16 @@ const char *norm_match(const char *const *strs, size_t n, const char *str,
 			return NULL;
 	pairs = xmalloc(st_mult(n ? n : 1, sizeof(*pairs)));
 	for (size_t i = 0; i < n; i++) {
-		double max = fmin(size / 2.0, utf8_len(strs[i]) / 2.0);
-		size_t d = levenshtein(strs[i], str);
+		size_t other = utf8_len(strs[i]);
+		double max = fmin(size / 2.0, other / 2.0);
+		size_t d;
 
 		if (max > 4)
 			max = 4;
+		/* The distance is at least the difference in length. */
+		if ((double)(size > other ? size - other : other - size) >= max)
+			continue;
+		d = levenshtein(strs[i], str);
 		if ((double)d < max) {
 			pairs[np].score = (double)d;
 			pairs[np++].str = strs[i];

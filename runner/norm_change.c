@@ -91,6 +91,7 @@ static struct val *pick(struct norm *n, const struct schema *s, struct val *v,
 		ok = norm_matches(s, t) ||
 		     (schema_is_scalar(s) && norm_is_scalar(first));
 		if (in_place(first, t)) {
+			val_free(first);
 			v->seq.v[0] = first = t;
 			t = NULL;
 		}

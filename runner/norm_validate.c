@@ -22,41 +22,53 @@ static const struct nctx *parent_node(const struct nctx *c)
 	return c->up;
 }
 
+/* The value of a base64 digit, or -1. */
+static int b64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* A canonical base64 string (what Ruby's strict encoding gives back). */
 static bool base64_canonical(const char *s)
 {
-	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct buf b = BUF_INIT;
-	size_t n, pad = 0;
-	bool ok = true;
+	size_t n = 0, pad = 0;
+	int last = 0;
 
-	for (const char *p = s; *p; p++)
-		if (!strchr(" \t\n\v\f\r", *p))
-			buf_addch(&b, *p);
-	n = b.len;
-	if (n % 4) {
-		ok = false;
-		goto out;
-	}
-	while (pad < 2 && n > pad && b.ptr[n - 1 - pad] == '=')
-		pad++;
-	for (size_t i = 0; i < n - pad; i++) {
-		if (!b.ptr[i] || !strchr(alpha, b.ptr[i])) {
-			ok = false;
-			goto out;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (is_space(*p))
+			continue;
+		if (*p == '=') {
+			pad++;
+		} else {
+			if (pad || b64_digit(*p) < 0)
+				return false;
+			last = b64_digit(*p);
 		}
+		n++;
 	}
-	if (pad) {
-		/* The bits after the last byte must be zero. */
-		unsigned v =
-			(unsigned)(strchr(alpha, b.ptr[n - pad - 1]) - alpha);
-
-		ok = pad == 2 ? !(v & 0xf) : !(v & 0x3);
-	}
-out:
-	buf_release(&b);
-	return ok;
+	if (n % 4 || pad > 2)
+		return false;
+	/* The bits after the last byte must be zero. */
+	if (pad == 2)
+		return !(last & 0xf);
+	if (pad == 1)
+		return !(last & 0x3);
+	return true;
 }
 
 static const char *secure_text(const struct val *v)

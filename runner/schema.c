@@ -19,6 +19,7 @@
 
 struct schema_tab {
 	const char **keys;
+	uint32_t *hashes;
 	int *vals;
 	size_t size; /* a power of two */
 	size_t n;
@@ -43,6 +44,7 @@ static struct schema_tab *tab_new(size_t want)
 	while (t->size < want * 2)
 		t->size *= 2;
 	t->keys = xcalloc(t->size, sizeof(*t->keys));
+	t->hashes = xcalloc(t->size, sizeof(*t->hashes));
 	t->vals = xcalloc(t->size, sizeof(*t->vals));
 	return t;
 }
@@ -50,14 +52,16 @@ static struct schema_tab *tab_new(size_t want)
 /* Set key to val; a later set of the same key wins. */
 static void tab_set(struct schema_tab *t, const char *key, int val)
 {
-	size_t i = str_hash(key) & (t->size - 1);
+	uint32_t h = str_hash(key);
+	size_t i = h & (t->size - 1);
 
-	while (t->keys[i] && strcmp(t->keys[i], key))
+	while (t->keys[i] && (t->hashes[i] != h || strcmp(t->keys[i], key)))
 		i = (i + 1) & (t->size - 1);
 	if (!t->keys[i]) {
 		if ((t->n + 1) * 2 > t->size)
 			BUG("schema table too small");
 		t->keys[i] = key;
+		t->hashes[i] = h;
 		t->n++;
 	}
 	t->vals[i] = val;
@@ -66,12 +70,14 @@ static void tab_set(struct schema_tab *t, const char *key, int val)
 static int tab_get(const struct schema_tab *t, const char *key)
 {
 	size_t i;
+	uint32_t h;
 
 	if (!t)
 		return -1;
-	i = str_hash(key) & (t->size - 1);
+	h = str_hash(key);
+	i = h & (t->size - 1);
 	while (t->keys[i]) {
-		if (!strcmp(t->keys[i], key))
+		if (t->hashes[i] == h && !strcmp(t->keys[i], key))
 			return t->vals[i];
 		i = (i + 1) & (t->size - 1);
 	}
@@ -548,6 +554,7 @@ static struct pnode *parse_node(struct parser *p, int depth)
 				syntax(p, "map child without a key");
 			if (!strcmp(child->s.name, "*")) {
 				s->pattern = (struct schema *)child;
+				free((char *)child->s.name);
 			} else {
 				s->props = xrealloc(s->props,
 						    st_mult(s->nprops + 1,
@@ -630,6 +637,7 @@ static struct schema *def_build(struct def *d)
 		BUG("schema_def: '%s' refers to itself", d->name);
 	d->building = true;
 	d->built = build(d->raw);
+	d->raw = NULL;
 	d->built->name = d->name;
 	d->building = false;
 	return d->built;
@@ -740,8 +748,13 @@ static struct schema *build(struct pnode *n)
 {
 	struct schema *s;
 
-	if (n->ref)
-		return build_ref(n);
+	if (n->ref) {
+		/* The copy took what it needs of the line's options. */
+		s = build_ref(n);
+		free((char *)n->ref);
+		free(n);
+		return s;
+	}
 	s = &n->s;
 	for (size_t i = 0; i < s->nprops; i++)
 		s->props[i].node = build((struct pnode *)s->props[i].node);
