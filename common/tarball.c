@@ -428,6 +428,11 @@ int tarball_pack_read(struct tarball_pack *p, void *dst, size_t cap,
 	return 0;
 }
 
+int tarball_pack_pull(void *dst, size_t cap, size_t *got, void *pack)
+{
+	return tarball_pack_read(pack, dst, cap, got);
+}
+
 int tarball_pack_write(struct tarball_pack *p, tarball_write_fn fn,
 		       void *payload)
 {

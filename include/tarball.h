@@ -84,6 +84,8 @@ void tarball_pack_add_data(struct tarball_pack *p, const char *name,
 /* Copy up to `cap` more archive bytes to `dst`; *got = 0 at the end. */
 int tarball_pack_read(struct tarball_pack *p, void *dst, size_t cap,
 		      size_t *got);
+/* tarball_pack_read() with the pack last: a read callback for uploads. */
+int tarball_pack_pull(void *dst, size_t cap, size_t *got, void *pack);
 int tarball_pack_write(struct tarball_pack *p, tarball_write_fn fn,
 		       void *payload);
 int tarball_pack_to_fd(struct tarball_pack *p, int fd);
