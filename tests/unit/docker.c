@@ -483,6 +483,7 @@ void test_docker__engine_spec_fields(void)
 		return;
 	gethostname(host, sizeof(host) - 1);
 	spec.image = test_image();
+	svec_push(&spec.labels, DOCKER_LABEL ".test=unit");
 	svec_pushl(&spec.cmd, "sh", "-c",
 		   "echo \"$A|$B\"; pwd; id -un; hostname; "
 		   "getent hosts ferry.example; test -d /scratch && echo tmpfs",
@@ -703,6 +704,7 @@ void test_docker__engine_list_by_label_and_clean_up(void)
 		 (long)getpid(), (long)time(NULL));
 	spec.image = test_image();
 	svec_push(&spec.cmd, "true");
+	svec_push(&spec.labels, DOCKER_LABEL ".test=unit");
 	check_ok(docker_container_create(d, &spec, &ids[0]));
 	svec_push(&spec.labels, label);
 	check_ok(docker_container_create(d, &spec, &ids[1]));
@@ -798,6 +800,7 @@ void test_docker__engine_shared_network_namespace(void)
 	check_ok(exec_sh(d, id, "readlink /proc/self/ns/net", &a, &status));
 	mode = xasprintf("container:%s", id);
 	spec.image = test_image();
+	svec_push(&spec.labels, DOCKER_LABEL ".test=unit");
 	spec.network_mode = mode;
 	svec_pushl(&spec.cmd, "readlink", "/proc/self/ns/net", (char *)NULL);
 	check_ok(docker_run(d, &spec, collect, &b, &status));
@@ -840,6 +843,7 @@ void test_docker__engine_pump_idle_and_cancel(void)
 	if (!engine_up(&d, true))
 		return;
 	spec.image = test_image();
+	svec_push(&spec.labels, DOCKER_LABEL ".test=unit");
 	svec_pushl(&spec.cmd, "sh", "-c", "echo a; sleep 1; echo b; sleep 60",
 		   (char *)NULL);
 	check_ok(docker_container_create(d, &spec, &id));
