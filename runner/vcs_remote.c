@@ -357,6 +357,21 @@ static int pick_refspecs(struct sync *s, const git_remote_head **heads,
 	return err;
 }
 
+/* No usable HEAD at the remote: main, master, else its first branch. */
+static char *guess_default(const git_remote_head **heads, size_t n)
+{
+	static const char *const names[] = { "refs/heads/main",
+					     "refs/heads/master" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (advertised(heads, n, names[i]))
+			return xstrdup(names[i] + 11);
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(heads[i]->name, "refs/heads/", 11))
+			return xstrdup(heads[i]->name + 11);
+	return NULL;
+}
+
 static int sync_once(struct sync *s, git_repository *repo)
 {
 	struct remote *r = s->r;
@@ -395,6 +410,8 @@ static int sync_once(struct sync *s, git_repository *repo)
 		free(s->default_branch);
 		s->default_branch = xstrdup(def.ptr + 11);
 	}
+	if (!s->default_branch)
+		s->default_branch = guess_default(heads, n);
 	err = pick_refspecs(s, heads, n, &specs);
 	if (err < 0)
 		goto out;
@@ -584,7 +601,9 @@ static int resolve_ref(struct vcs_info *info, git_repository *repo,
 			info->branch = xstrdup(ref->name);
 		break;
 	case VCS_REF_PR:
-		return resolve_pr(info, repo, ref, &c) ? FY_ENOTFOUND : 0;
+		err = resolve_pr(info, repo, ref, &c);
+		git_commit_free(c);
+		return err < 0 ? FY_ENOTFOUND : 0;
 	}
 	free(full);
 	if (err < 0)

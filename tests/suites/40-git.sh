@@ -52,6 +52,10 @@ wait_port() {
 }
 
 export HOME="$T/home" GIT_CONFIG_NOSYSTEM=1
+# sanitizer builds: libgit2 1.5.1's own leak is not ours (see the file)
+# (full stacks: the suppressions name functions deep inside libgit2)
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$TOP/tests/fixtures/lsan-libgit2.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 unset FERRY_GIT_TOKEN GITHUB_TOKEN FERRY_GIT_SSH_KEY SSH_AUTH_SOCK
 mkdir -p "$HOME/.ssh"
 git config --global protocol.file.allow always
@@ -139,7 +143,8 @@ if [ $rc = 0 ] && [ "$(cat "$E/README")" = "$(printf 'hello\nhello again')" ] &&
 	[ "$(cat "$E/dir/deeper/nested.txt")" = nested ] &&
 	[ "$(od -c "$E/win.bat" | head -n 1 | grep -c '\\r')" = 1 ] &&
 	[ "$(cat "$E/sub/sub.txt")" = sub ] && [ "$(cat "$E/sub/deep/lib.txt")" = lib ] &&
-	[ ! -e "$E/sub/.git" ] && [ -f "$E/.gitmodules" ]; then
+	[ ! -e "$E/sub/.git" ] && [ -f "$E/.gitmodules" ] &&
+	head -n 1 "$E/big.bin" | grep -q '^version https://git-lfs'; then
 	ok "export: clean tree of HEAD, modes, symlink, eol filter, submodules"
 else bad "export clean"; ls -laR "$E" | head -n 30; fi
 run "$B" export "$L" "$E"
@@ -178,6 +183,11 @@ else bad "git:// checkout"; fi
 [ "$(git -C "$W" config submodule.sub.url)" = "$G/sub.git" ] &&
 	[ -z "$(git -C "$W" submodule status --recursive | grep -v '^ ')" ] &&
 	ok "git://: submodules registered as git would" || bad "submodule config"
+
+head -n 1 "$W/big.bin" | grep -q '^version https://git-lfs' &&
+	[ "$(od -c "$W/win.bat" | head -n 1 | grep -c '\\r')" = 1 ] &&
+	ok "checkout: LFS pointers stay as committed (no smudge), eol filter applied" ||
+	bad "checkout lfs pointer"
 
 run "$B" checkout --branch=feature "$C" "$G/main.git" "$T/ws2"
 [ $rc = 0 ] && [ "$(val commit)" = "$FEATURE" ] && [ "$(val TRAVIS_BRANCH)" = feature ] &&
