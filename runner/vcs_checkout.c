@@ -67,7 +67,56 @@ static int set_sm_url(git_repository *repo, const char *name, const char *url)
 			: 0;
 }
 
-/* Check out submodule `name` of `repo`, whose URL is `parent_url`. */
+/*
+ * Clone submodule `name` from `mirror` (under its read lock) and check out
+ * its recorded commit, as `git submodule update --init` does; then point
+ * its URLs at `url` without credentials.
+ */
+static int clone_submodule(git_repository *repo, const char *name,
+			   const char *mirror, const char *url,
+			   const struct vcs_remote_opts *ropts,
+			   git_repository **out)
+{
+	git_submodule_update_options uo = GIT_SUBMODULE_UPDATE_OPTIONS_INIT;
+	git_submodule *sm = NULL;
+	char *lock = vcs_lock_path(mirror);
+	char *clean = vcs_url_strip_auth(url);
+	int lfd = -1, gerr = 0, err;
+
+	uo.allow_fetch = 0;
+	uo.checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
+	err = vcs_lock(&lfd, lock, false, ropts->lock_timeout, mirror);
+	/* init writes submodule.<name>.url; clone from the mirror instead */
+	if (!err)
+		gerr = git_submodule_lookup(&sm, repo, name);
+	if (!err && !gerr)
+		gerr = git_submodule_init(sm, 1);
+	if (!err && !gerr)
+		err = set_sm_url(repo, name, mirror);
+	git_submodule_free(sm);
+	sm = NULL;
+	if (!err && !gerr)
+		gerr = git_submodule_lookup(&sm, repo, name);
+	if (!err && !gerr)
+		gerr = git_submodule_update(sm, 0, &uo);
+	if (!err && gerr < 0)
+		err = vcs_git_fail(gerr, "cannot check out submodule '%s'",
+				   name);
+	if (!err)
+		err = set_sm_url(repo, name, clean);
+	if (!err && git_submodule_open(out, sm) < 0)
+		err = vcs_git_fail(-1, "cannot open submodule '%s'", name);
+	if (!err)
+		err = set_origin(*out, url);
+	vcs_unlock(&lfd);
+	git_submodule_free(sm);
+	free(clean);
+	free(lock);
+	return err;
+}
+
+/* Check out submodule `name` of `repo`, whose URL is `parent_url`, from
+ * its own mirror, then its submodules. */
 static int checkout_one_submodule(git_repository *repo, const char *parent_url,
 				  const char *name,
 				  const struct vcs_remote_opts *ropts,
@@ -75,14 +124,12 @@ static int checkout_one_submodule(git_repository *repo, const char *parent_url,
 {
 	git_submodule *sm = NULL;
 	git_repository *sub = NULL;
-	char *url = NULL;
-	git_submodule_update_options uo = GIT_SUBMODULE_UPDATE_OPTIONS_INIT;
 	struct vcs_info si = VCS_INFO_INIT;
 	struct vcs_ref ref = { VCS_REF_COMMIT, NULL, 0, NULL };
 	char hex[GIT_OID_HEXSZ + 1];
-	char *lock = NULL;
-	int lfd = -1, gerr, err = 0;
+	char *url = NULL;
 	const git_oid *id;
+	int gerr, err = 0;
 
 	gerr = git_submodule_lookup(&sm, repo, name);
 	if (gerr < 0)
@@ -93,59 +140,17 @@ static int checkout_one_submodule(git_repository *repo, const char *parent_url,
 	url = vcs_url_join(parent_url, git_submodule_url(sm));
 	ref.name = git_oid_tostr(hex, sizeof(hex), id);
 	err = vcs_remote_resolve(&si, url, &ref, ropts);
-	if (err < 0) {
+	if (err < 0)
 		err = err_wrap(err, "submodule '%s'", name);
-		goto out;
-	}
-	lock = vcs_lock_path(si.gitdir);
-	err = vcs_lock(&lfd, lock, false, ropts->lock_timeout, si.gitdir);
 	if (!err)
-		err = set_sm_url(repo, name, si.gitdir);
-	if (err < 0)
-		goto out;
-	git_submodule_free(sm);
-	sm = NULL;
-	gerr = git_submodule_lookup(&sm, repo, name);
-	if (!gerr)
-		gerr = git_submodule_init(sm, 1);
-	if (!gerr)
-		err = set_sm_url(repo, name, si.gitdir);
-	uo.allow_fetch = 0;
-	uo.checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
-	if (!gerr && !err) {
-		git_submodule_free(sm);
-		sm = NULL;
-		gerr = git_submodule_lookup(&sm, repo, name);
-	}
-	if (!gerr && !err)
-		gerr = git_submodule_update(sm, 0, &uo);
-	if (gerr < 0) {
-		err = vcs_git_fail(gerr, "cannot check out submodule '%s'",
-				   name);
-		goto out;
-	}
-	if (err < 0)
-		goto out;
-	{
-		char *clean = vcs_url_strip_auth(url);
-
-		err = set_sm_url(repo, name, clean);
-		free(clean);
-	}
-	if (!err && git_submodule_open(&sub, sm) < 0)
-		err = vcs_git_fail(-1, "cannot open submodule '%s'", name);
-	if (!err)
-		err = set_origin(sub, url);
-	vcs_unlock(&lfd);
+		err = clone_submodule(repo, name, si.gitdir, url, ropts, &sub);
 	if (!err)
 		err = checkout_submodules(sub, url, ropts, level + 1);
 out:
-	vcs_unlock(&lfd);
 	vcs_info_release(&si);
 	git_repository_free(sub);
 	git_submodule_free(sm);
 	free(url);
-	free(lock);
 	return err;
 }
 

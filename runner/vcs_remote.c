@@ -388,6 +388,9 @@ static int sync_once(struct sync *s, git_repository *repo)
 	int gerr, err = 0;
 
 	set_callbacks(&co.callbacks, r);
+	/* http.proxy and https_proxy/http_proxy/no_proxy, as git does */
+	co.proxy_opts.type = GIT_PROXY_AUTO;
+	fo.proxy_opts.type = GIT_PROXY_AUTO;
 	fo.callbacks = co.callbacks;
 	fo.prune = GIT_FETCH_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;

@@ -57,6 +57,7 @@ export HOME="$T/home" GIT_CONFIG_NOSYSTEM=1
 export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$TOP/tests/fixtures/lsan-libgit2.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 unset FERRY_GIT_TOKEN GITHUB_TOKEN FERRY_GIT_SSH_KEY SSH_AUTH_SOCK
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 mkdir -p "$HOME/.ssh"
 git config --global protocol.file.allow always
 git config --global advice.detachedHead false
@@ -378,6 +379,12 @@ run "$B" resolve "$HC" "http://ferry:wrong-token@127.0.0.1:$HP/acme/main.git"
 run "$B" resolve "$HC" "$H/main.git"
 [ $rc = 2 ] && has EAUTH err && has FERRY_GIT_TOKEN err &&
 	ok "http: no credentials: FY_EAUTH saying what to set" || bad "http no credentials"
+DP2=$(free_port)
+http_proxy="http://127.0.0.1:$DP2" run "$B" resolve --user=ferry --token=s3cret-token "$T/pxcache" "$H/main.git"
+r1=$rc
+http_proxy="http://127.0.0.1:$DP2" no_proxy=127.0.0.1 run "$B" resolve --user=ferry --token=s3cret-token "$T/pxcache" "$H/main.git"
+[ $r1 = 2 ] && [ $rc = 0 ] && ok "http: http_proxy is used, no_proxy honoured" ||
+	bad "http proxy ($r1, $rc)"
 run "$B" resolve --user=ferry --token=s3cret-token "$HC" "$H/nothere.git"
 [ $rc = 2 ] && has ENOTFOUND err && ok "http: missing repository: ENOTFOUND" ||
 	bad "http missing repo"
