@@ -21,6 +21,11 @@
  * its own class, all others share class 0) to keep the table small.
  * Entries are premultiplied: next[] holds (t * ncls) << 1, with bit 0 set
  * when state t ends a pattern, so the hot loop is one load and a test.
+ *
+ * At the root, the loop first skips every byte that does not begin one of
+ * the patterns' two-byte openings (a bitset): such a byte can neither end
+ * a match (patterns have 3 bytes or more) nor change the state after the
+ * next byte, and the skip has no chain of dependent loads.
  */
 #define MASK_MAX_TABLE ((size_t)64 << 20)
 
@@ -34,6 +39,7 @@ struct mask_set {
 	size_t npat;
 	size_t maxlen;
 	uint16_t cls[256];
+	uint8_t pairs[65536 / 8]; /* the first two bytes of each pattern */
 	uint32_t ncls;
 	uint32_t nstates;
 	uint32_t *next;
@@ -197,15 +203,57 @@ static void wipe_free(void *p, size_t len)
 	free(p);
 }
 
-/* Give each byte used by a pattern its own class; returns the count. */
+static unsigned pair_index(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static bool has_pair(const struct mask_set *set, const unsigned char *p)
+{
+	unsigned k = pair_index(p);
+
+	return set->pairs[k >> 3] & 1u << (k & 7);
+}
+
+/*
+ * At the root: the first position from `i` where a pattern may begin
+ * (or the last byte).  Eight positions are tested at a time, without a
+ * branch between them.
+ */
+static size_t skip_root(const struct mask_set *set, const unsigned char *p,
+			size_t i, size_t len)
+{
+	while (i + 8 < len) {
+		bool any = has_pair(set, p + i) | has_pair(set, p + i + 1) |
+			   has_pair(set, p + i + 2) | has_pair(set, p + i + 3) |
+			   has_pair(set, p + i + 4) | has_pair(set, p + i + 5) |
+			   has_pair(set, p + i + 6) | has_pair(set, p + i + 7);
+
+		if (any)
+			break;
+		i += 8;
+	}
+	while (i + 1 < len && !has_pair(set, p + i))
+		i++;
+	return i;
+}
+
+/*
+ * Give each byte used by a pattern its own class; returns the count.
+ * Also records the patterns' first two bytes.
+ */
 static uint32_t assign_classes(struct mask_set *set)
 {
 	bool used[256] = { false };
 	uint32_t n = 1;
 
-	for (size_t i = 0; i < set->npat; i++)
+	for (size_t i = 0; i < set->npat; i++) {
+		unsigned k = pair_index((const unsigned char *)set->pat[i].ptr);
+
+		set->pairs[k >> 3] |= (uint8_t)(1u << (k & 7));
 		for (size_t j = 0; j < set->pat[i].len; j++)
 			used[(unsigned char)set->pat[i].ptr[j]] = true;
+	}
 	for (int b = 0; b < 256; b++)
 		set->cls[b] = used[b] ? (uint16_t)n++ : 0;
 	return n;
@@ -512,8 +560,11 @@ void mask_feed(struct mask *m, const void *data, size_t len, struct buf *out)
 	cls = set->cls;
 	st = m->st;
 	for (size_t i = 0; i < len; i++) {
-		uint32_t e = next[st + cls[p[i]]];
+		uint32_t e;
 
+		if (!st)
+			i = skip_root(set, p, i, len);
+		e = next[st + cls[p[i]]];
 		st = e >> 1;
 		if (e & 1)
 			on_match(m, &src, src.dbase + i + 1, st, out);
