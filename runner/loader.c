@@ -128,9 +128,12 @@ static void normalize_text(struct buf *out, const char *text, size_t len)
 {
 	size_t width = 0, i = 0, end;
 
+	buf_grow(out, len);
 	for (size_t k = 0; k < len; k++)
 		if (!((unsigned char)text[k] & 0x80))
-			buf_addch(out, text[k]);
+			out->ptr[i++] = text[k];
+	buf_setlen(out, i);
+	i = 0;
 	/* The width: the spaces right before the first non-space. */
 	while (i < out->len) {
 		size_t sp = 0;
