@@ -231,18 +231,21 @@ travis_preamble() {
 # ferry_handoff VERB ARG: asks ferry (on the host) to do something for
 # the job (start services, deploy, fetch or store the cache) and waits for
 # its answer.  The job's environment and directory are saved first, so
-# that what ferry does sees them.  Returns ferry's status for the request.
+# that what ferry does sees them.  ferry writes reply.N (the status), then
+# done.N.  Returns ferry's status for the request.
 ferry_handoff() {
-	local dir="${TRAVIS_HOME}/.ferry" status
+	local dir="${TRAVIS_HOME}/.ferry" status seq
 	FERRY_HANDOFF_SEQ=$((${FERRY_HANDOFF_SEQ:-0} + 1))
+	seq="${FERRY_HANDOFF_SEQ}"
 	mkdir -p "${dir}"
-	env -0 >"${dir}/env.${FERRY_HANDOFF_SEQ}"
-	pwd >"${dir}/pwd.${FERRY_HANDOFF_SEQ}"
-	printf '\036ferry:%s:%s:%s\n' "${1}" "${FERRY_HANDOFF_SEQ}" "${2}"
-	until [[ -e "${dir}/reply.${FERRY_HANDOFF_SEQ}" ]]; do
+	env -0 >"${dir}/env.${seq}"
+	pwd >"${dir}/pwd.${seq}"
+	printf '\036ferry:%s:%s:%s\n' "${1}" "${seq}" "${2}"
+	until [[ -e "${dir}/done.${seq}" ]]; do
 		sleep 0.02
 	done
-	read -r status <"${dir}/reply.${FERRY_HANDOFF_SEQ}"
+	read -r status <"${dir}/reply.${seq}"
+	rm -f "${dir}/env.${seq}" "${dir}/pwd.${seq}" "${dir}/reply.${seq}" "${dir}/done.${seq}"
 	return "${status:-1}"
 }
 

@@ -98,6 +98,8 @@ int request_option(struct request_opts *r, int opt, const char *arg);
 struct val *request_data(const struct request_opts *r);
 
 int cmd_condition(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);

@@ -13,8 +13,10 @@
 const struct cmd cli_commands[] = {
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
+	{ "image", cmd_image, "build a base image locally with debootstrap" },
 	{ "lint", cmd_lint, "check a .travis.yml and report problems" },
 	{ "matrix", cmd_matrix, "list the jobs a .travis.yml expands to" },
+	{ "run", cmd_run, "run a build's jobs in Docker, as Travis does" },
 };
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);
 

@@ -1,0 +1,796 @@
+/*
+ * ferry run: every job of a build, in Docker containers, as Travis runs
+ * them.  Also the shared machinery of `ferry build` (build.h).
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "error.h"
+#include "ferryconf.h"
+#include "fs.h"
+#include "images.h"
+#include "job.h"
+#include "joblog.h"
+#include "json.h"
+#include "matrix.h"
+#include "msg.h"
+#include "val.h"
+#include "vcs.h"
+#include "xalloc.h"
+
+static const char usage[] =
+	"usage: ferry run [OPTIONS] [REQUEST OPTIONS] [DIR]\n"
+	"\n"
+	"Run every job of the build of DIR (default: the repository in the\n"
+	"current directory, checked out clean at HEAD) in Docker containers,\n"
+	"exactly as Travis runs them.  Logs go to the terminal and to one file\n"
+	"per job under the run directory.\n"
+	"\n"
+	"  --list            list the jobs and exit\n"
+	"  --job N           run only job N (1.3 or 3); repeatable\n"
+	"  -j, --jobs N      run up to N jobs at once (stages stay in order)\n"
+	"  --env K=V         add a variable (as a repository setting); repeatable\n"
+	"  --image IMAGE     run every job in IMAGE (see `ferry images`)\n"
+	"  --network MODE    Docker network mode of the jobs (e.g. host)\n"
+	"  --dirty           include uncommitted changes and untracked files\n"
+	"  --keep            keep the containers (see `ferry shell`)\n"
+	"  --plain           no fold rendering, no status line\n"
+	"  --deploy-dry-run  print what deploys would send, send nothing\n"
+	"  --log-dir DIR     write the job logs here\n"
+	"  --config FILE     ferry's configuration file\n"
+	"  --timeout-silence D, --timeout-hard D, --log-max SIZE\n"
+	"                    limits (defaults 10m, 50m, 4MiB)\n"
+	"  --json            print the summary as JSON on stdout\n"
+	"  -h, --help        show this help\n"
+	"\n" REQUEST_HELP "\n"
+	"Exit status: 0 every required job passed, 1 a job failed, 2 a job\n"
+	"errored (or bad input), 64 usage, 130 interrupted.\n";
+
+enum {
+	OPT_LIST = OPT_FIRST_FREE,
+	OPT_JOB,
+	OPT_ENV,
+	OPT_IMAGE,
+	OPT_NETWORK,
+	OPT_DIRTY,
+	OPT_KEEP,
+	OPT_PLAIN,
+	OPT_DRY_RUN,
+	OPT_LOG_DIR,
+	OPT_CONFIG,
+	OPT_SILENCE,
+	OPT_HARD,
+	OPT_LOG_MAX,
+	OPT_JSON,
+};
+
+static atomic_bool interrupted;
+
+static void on_signal(int sig)
+{
+	atomic_store(&interrupted, true);
+}
+
+/* One job of the plan, with its run state. */
+struct run_job {
+	const struct val *plan_job; /* {number, stage, allow_failure, config} */
+	const char *number;
+	const char *stage;
+	bool allow_failure;
+	bool selected;
+	struct job_spec spec;
+	struct job_result result;
+	char *image;
+	char *log_path;
+	char *prefix;
+	struct script_var *env;
+	size_t nenv;
+	atomic_bool cancel;
+	bool ran;
+};
+
+struct pool {
+	struct run_job **jobs;
+	size_t n;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct run_job *j;
+
+		pthread_mutex_lock(&p->lock);
+		j = p->next < p->n ? p->jobs[p->next++] : NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			return NULL;
+		if (atomic_load(&interrupted)) {
+			j->result.state = JOB_CANCELED;
+			continue;
+		}
+		if (job_run(&j->spec, &j->result) < 0) {
+			j->result.state = JOB_ERRORED;
+			if (!j->result.reason)
+				j->result.reason = xstrdup(err_msg());
+		}
+		j->ran = true;
+	}
+}
+
+/* Run `jobs` with up to `parallel` threads. */
+static void run_parallel(struct run_job **jobs, size_t n, int parallel)
+{
+	struct pool p = { .jobs = jobs, .n = n };
+	pthread_t threads[64];
+	int nt = parallel < 1 ? 1 : parallel > 64 ? 64 : parallel;
+
+	pthread_mutex_init(&p.lock, NULL);
+	if (nt == 1 || n == 1) {
+		worker(&p);
+	} else {
+		for (int i = 0; i < nt; i++)
+			pthread_create(&threads[i], NULL, worker, &p);
+		for (int i = 0; i < nt; i++)
+			pthread_join(threads[i], NULL);
+	}
+	pthread_mutex_destroy(&p.lock);
+}
+
+static bool job_wanted(const char *number, const struct svec *only)
+{
+	const char *dot;
+
+	if (!only->n)
+		return true;
+	dot = strchr(number, '.');
+	for (size_t i = 0; i < only->n; i++) {
+		if (!strcmp(only->v[i], number))
+			return true;
+		if (dot && !strchr(only->v[i], '.') &&
+		    !strcmp(only->v[i], dot + 1))
+			return true;
+	}
+	return false;
+}
+
+/* The job's env (a seq of maps) as exported variables. */
+static void job_env(struct run_job *j, const struct val *cfg)
+{
+	const struct val *env = val_map_get(cfg, "env");
+	size_t n = 0;
+
+	for (size_t i = 0; env && env->type == VAL_SEQ && i < env->seq.n; i++)
+		if (env->seq.v[i]->type == VAL_MAP)
+			n += env->seq.v[i]->map.n;
+	j->env = xcalloc(n ? n : 1, sizeof(*j->env));
+	for (size_t i = 0; env && env->type == VAL_SEQ && i < env->seq.n; i++) {
+		const struct val *m = env->seq.v[i];
+
+		for (size_t k = 0; m->type == VAL_MAP && k < m->map.n; k++) {
+			const struct val *v = m->map.v[k].v;
+
+			if (v->type == VAL_SECURE)
+				continue; /* not decrypted: Travis drops it */
+			j->env[j->nenv].name = m->map.v[k].key;
+			j->env[j->nenv].value = val_text(v) ? val_text(v) : "";
+			j->env[j->nenv].secure = false;
+			j->nenv++;
+		}
+	}
+}
+
+static const char *describe_job(const struct val *cfg, char *out, size_t size)
+{
+	const char *name = val_text(val_map_get(cfg, "name"));
+	const struct val *env = val_map_get(cfg, "env");
+	size_t len;
+
+	if (name) {
+		snprintf(out, size, "%s", name);
+		return out;
+	}
+	snprintf(out, size, "%s", val_text(val_map_get(cfg, "language")) ?: "");
+	len = strlen(out);
+	{
+		const char *v = images_job_version(cfg);
+
+		if (v && len < size)
+			len += (size_t)snprintf(out + len, size - len, " %s",
+						v);
+	}
+	for (size_t i = 0;
+	     env && env->type == VAL_SEQ && i < env->seq.n && len < size; i++) {
+		const struct val *m = env->seq.v[i];
+
+		for (size_t k = 0;
+		     m->type == VAL_MAP && k < m->map.n && len < size; k++)
+			len += (size_t)snprintf(
+				out + len, size - len, " %s=%s",
+				m->map.v[k].key,
+				m->map.v[k].v->type == VAL_SECURE
+					? "[secure]"
+					: (val_text(m->map.v[k].v) ?: ""));
+	}
+	return out;
+}
+
+static long next_build_number(const char *dir)
+{
+	char *path = fs_join(dir, "last");
+	struct buf b = BUF_INIT;
+	long n = 0;
+	char text[32];
+
+	if (!fs_read_file(&b, path))
+		n = strtol(b.ptr, NULL, 10);
+	n = n < 0 ? 1 : n + 1;
+	snprintf(text, sizeof(text), "%ld\n", n);
+	fs_write_file(path, text, strlen(text), 0644);
+	buf_release(&b);
+	free(path);
+	return n;
+}
+
+static int parse_env_opt(struct svec *names, struct svec *values,
+			 const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg)
+		return -1;
+	svec_push_nodup(names, xmemdupz(arg, (size_t)(eq - arg)));
+	svec_push(values, eq + 1);
+	return 0;
+}
+
+int build_run(const struct build_input *in, struct build_outcome *outcome)
+{
+	struct travis_config *c = NULL;
+	struct config_opts co = { 0 };
+	struct val *plan = NULL, *request = NULL;
+	struct joblog_term term;
+	struct run_job *jobs = NULL;
+	struct script_var *settings = NULL;
+	const struct val *pjobs;
+	size_t njobs = 0;
+	long build_number = in->build_number;
+	char *run_dir = NULL, *slug_dir = NULL, run_id[64];
+	char bn[32];
+	int rc = EXIT_OK;
+	bool any_failed = false, any_errored = false, stop = false;
+
+	memset(outcome, 0, sizeof(*outcome));
+	joblog_term_init(&term, 1, in->plain);
+	co.root_dir = in->workspace;
+	co.repo = in->vcs->slug;
+	co.fetcher = in->fetcher;
+	co.no_imports = false;
+	if (config_load(&c, in->config_path, &co) < 0) {
+		rc = cli_error(EXIT_ERRORED);
+		goto out;
+	}
+	cli_print_msgs(stderr, in->config_name, &c->msgs, cli_color(2), false);
+	request = build_request(in);
+	if (!build_number) {
+		slug_dir = ferryconf_dir(in->conf, "runs", true);
+		free(run_dir);
+		run_dir = fs_join(slug_dir, in->vcs->slug);
+		fs_mkdir_p(run_dir, 0700);
+		build_number = next_build_number(run_dir);
+		free(run_dir);
+		run_dir = NULL;
+	}
+	plan = matrix_plan(c->config, request, build_number, &c->msgs);
+	{
+		const struct val *b = val_map_get(plan, "build");
+		const struct val *created = val_map_get(b, "created");
+
+		if (created && created->type == VAL_BOOL && !created->b) {
+			const char *why = val_text(val_map_get(b, "reason"));
+
+			fprintf(stderr, "ferry: no build: %s\n",
+				why ? why : "filtered out by the config");
+			outcome->skipped = true;
+			rc = EXIT_OK;
+			goto out;
+		}
+	}
+	pjobs = val_map_get(plan, "jobs");
+	njobs = pjobs ? pjobs->seq.n : 0;
+	jobs = xcalloc(njobs ? njobs : 1, sizeof(*jobs));
+	snprintf(bn, sizeof(bn), "%ld", build_number);
+	snprintf(run_id, sizeof(run_id), "%ld-%ld", (long)getpid(),
+		 build_number);
+	if (in->log_dir) {
+		run_dir = xstrdup(in->log_dir);
+	} else {
+		char *base = ferryconf_dir(in->conf, "runs", true);
+		char *sub = xasprintf("%s/%s", in->vcs->slug, bn);
+
+		run_dir = fs_join(base, sub);
+		free(base);
+		free(sub);
+	}
+	if (fs_mkdir_p(run_dir, 0700) < 0) {
+		rc = cli_error(EXIT_ERRORED);
+		goto out;
+	}
+	settings = xcalloc(in->env_names.n + 1, sizeof(*settings));
+	for (size_t i = 0; i < in->env_names.n; i++) {
+		settings[i].name = in->env_names.v[i];
+		settings[i].value = in->env_values.v[i];
+	}
+	for (size_t i = 0; i < njobs; i++) {
+		struct run_job *j = &jobs[i];
+		const struct val *pj = pjobs->seq.v[i];
+		const struct val *cfg = val_map_get(pj, "config");
+		const struct val *af = val_map_get(pj, "allow_failure");
+		struct job_spec *s = &j->spec;
+		const char *src = NULL;
+
+		j->plan_job = pj;
+		j->number = val_text(val_map_get(pj, "number"));
+		j->stage = val_text(val_map_get(pj, "stage"));
+		j->allow_failure = af && af->type == VAL_BOOL && af->b;
+		j->selected = job_wanted(j->number, &in->only);
+		j->image = images_for_job(&in->conf->images, cfg, &src);
+		j->log_path = xasprintf("%s/%s.log", run_dir, j->number);
+		if (in->parallel > 1)
+			j->prefix = xasprintf("[%s] ", j->number);
+		job_env(j, cfg);
+		atomic_init(&j->cancel, false);
+		s->config = cfg;
+		s->image = j->image;
+		s->workspace = in->workspace;
+		s->network = in->network ? in->network : in->conf->network;
+		s->log_silence = in->log_silence ? in->log_silence
+						 : in->conf->log_silence;
+		s->hard_limit =
+			in->hard_limit ? in->hard_limit : in->conf->hard_limit;
+		s->log_max = in->log_max ? in->log_max : in->conf->log_max;
+		s->keep = in->keep;
+		s->deploy_dry_run = in->deploy_dry_run;
+		s->log_path = j->log_path;
+		s->term = &term;
+		s->prefix = j->prefix;
+		s->services_conf = ferryconf_section(in->conf, "services");
+		s->run_id = run_id;
+		s->cancel = &interrupted;
+		s->info.slug = in->vcs->slug;
+		s->info.build_id = bn;
+		s->info.build_number = bn;
+		s->info.job_id = j->number;
+		s->info.job_number = j->number;
+		s->info.event =
+			in->req.event ? in->req.event : in->vcs->event_type;
+		s->info.branch = in->vcs->branch;
+		s->info.tag = in->vcs->tag;
+		s->info.commit = in->vcs->commit;
+		s->info.commit_message = in->vcs->message;
+		s->info.commit_range = in->vcs->range;
+		s->info.pull_request = NULL;
+		s->info.allow_failure = j->allow_failure;
+		s->info.stage_name = j->stage;
+		s->info.job_name = val_text(val_map_get(cfg, "name"));
+		s->info.web_host = "localhost";
+		s->info.settings = settings;
+		s->info.nsettings = in->env_names.n;
+		s->info.env = j->env;
+		s->info.nenv = j->nenv;
+		{
+			const struct val *git = val_map_get(cfg, "git");
+			const struct val *clone = val_map_get(git, "clone");
+
+			s->info.no_checkout =
+				clone && clone->type == VAL_BOOL && !clone->b;
+		}
+	}
+	if (in->list) {
+		printf("%-7s %-14s %-10s %-28s %s\n", "JOB", "STAGE",
+		       "MAY FAIL", "IMAGE", "JOB");
+		for (size_t i = 0; i < njobs; i++) {
+			char d[256];
+
+			if (!jobs[i].selected)
+				continue;
+			printf("%-7s %-14s %-10s %-28s %s\n", jobs[i].number,
+			       jobs[i].stage ? jobs[i].stage : "-",
+			       jobs[i].allow_failure ? "yes" : "no",
+			       jobs[i].image,
+			       describe_job(jobs[i].spec.config, d, sizeof(d)));
+		}
+		goto out;
+	}
+	/* Stages run in order; a stage that fails cancels the later ones. */
+	for (size_t i = 0; i < njobs && !stop;) {
+		struct run_job **batch = xcalloc(njobs, sizeof(*batch));
+		size_t nb = 0, k = i;
+
+		while (k < njobs && ((!jobs[k].stage && !jobs[i].stage) ||
+				     (jobs[k].stage && jobs[i].stage &&
+				      !strcmp(jobs[k].stage, jobs[i].stage)))) {
+			if (jobs[k].selected)
+				batch[nb++] = &jobs[k];
+			k++;
+		}
+		if (jobs[i].stage && nb)
+			fprintf(stderr, "%s== stage %s ==%s\n",
+				term.colour ? "\033[1m" : "", jobs[i].stage,
+				term.colour ? "\033[0m" : "");
+		run_parallel(batch, nb, in->parallel);
+		for (size_t b = 0; b < nb; b++) {
+			struct run_job *j = batch[b];
+
+			if (j->allow_failure)
+				continue;
+			if (j->result.state == JOB_FAILED)
+				any_failed = true;
+			if (j->result.state == JOB_ERRORED)
+				any_errored = true;
+			if (j->result.state != JOB_PASSED)
+				stop = true;
+		}
+		free(batch);
+		if (atomic_load(&interrupted))
+			stop = true;
+		i = k;
+		if (stop)
+			for (; k < njobs; k++)
+				if (jobs[k].selected && !jobs[k].ran)
+					jobs[k].result.state = JOB_CANCELED;
+	}
+	joblog_term_release(&term);
+	/* The summary. */
+	if (in->json) {
+		struct val *doc = val_map(), *list = val_seq();
+		char *s;
+
+		for (size_t i = 0; i < njobs; i++) {
+			struct val *m = val_map();
+
+			if (!jobs[i].selected)
+				continue;
+			val_map_set(m, "number", val_str(jobs[i].number));
+			val_map_set(m, "stage",
+				    jobs[i].stage ? val_str(jobs[i].stage)
+						  : val_null());
+			val_map_set(m, "allow_failure",
+				    val_bool(jobs[i].allow_failure));
+			val_map_set(
+				m, "state",
+				val_str(job_state_name(jobs[i].result.state)));
+			val_map_set(m, "exit_code",
+				    val_numi(jobs[i].result.exit_code));
+			val_map_set(m, "seconds",
+				    val_strf("%.3f", jobs[i].result.seconds));
+			val_map_set(m, "log", val_str(jobs[i].log_path));
+			if (jobs[i].result.container)
+				val_map_set(m, "container",
+					    val_str(jobs[i].result.container));
+			val_seq_push(list, m);
+		}
+		val_map_set(doc, "build_number", val_numi(build_number));
+		val_map_set(doc, "jobs", list);
+		s = json_dump(doc, 0);
+		puts(s);
+		free(s);
+		val_free(doc);
+	} else {
+		fprintf(stderr, "\n%-7s %-36s %-10s %s\n", "JOB", "NAME",
+			"RESULT", "TIME");
+		for (size_t i = 0; i < njobs; i++) {
+			const struct run_job *j = &jobs[i];
+			char d[256];
+			const char *st = job_state_name(j->result.state);
+			const char *col = "";
+
+			if (!j->selected)
+				continue;
+			if (term.colour)
+				col = j->result.state == JOB_PASSED ? "\033[32m"
+				      : j->result.state == JOB_FAILED
+					      ? "\033[31m"
+				      : j->result.state == JOB_ERRORED
+					      ? "\033[31;1m"
+					      : "\033[33m";
+			fprintf(stderr, "%-7s %-36.36s %s%-10s%s %.1fs%s\n",
+				j->number,
+				describe_job(j->spec.config, d, sizeof(d)), col,
+				st, term.colour ? "\033[0m" : "",
+				j->result.seconds,
+				j->allow_failure ? " (allowed to fail)" : "");
+			if (j->result.container)
+				fprintf(stderr,
+					"        kept container %.12s (ferry shell %s)\n",
+					j->result.container, j->number);
+		}
+		fprintf(stderr, "logs: %s\n", run_dir);
+	}
+	if (atomic_load(&interrupted))
+		rc = EXIT_CANCELED;
+	else if (any_errored)
+		rc = EXIT_ERRORED;
+	else if (any_failed)
+		rc = EXIT_FAILED;
+out:
+	outcome->build_number = build_number;
+	for (size_t i = 0; i < njobs; i++) {
+		job_result_release(&jobs[i].result);
+		free(jobs[i].image);
+		free(jobs[i].log_path);
+		free(jobs[i].prefix);
+		free(jobs[i].env);
+	}
+	free(jobs);
+	free(settings);
+	free(run_dir);
+	free(slug_dir);
+	val_free(plan);
+	val_free(request);
+	config_free(c);
+	return rc;
+}
+
+struct val *build_request(const struct build_input *in)
+{
+	struct request_opts r = in->req;
+
+	if (!r.branch)
+		r.branch = in->vcs->tag ? in->vcs->tag : in->vcs->branch;
+	if (!r.tag)
+		r.tag = in->vcs->tag;
+	if (!r.commit_message)
+		r.commit_message = in->vcs->message;
+	if (!r.repo)
+		r.repo = in->vcs->slug;
+	if (!r.event)
+		r.event = in->vcs->event_type;
+	r.given = true;
+	return request_data(&r);
+}
+
+void build_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "job", required_argument, NULL, OPT_JOB },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "dirty", no_argument, NULL, OPT_DIRTY },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "plain", no_argument, NULL, OPT_PLAIN },
+		{ "deploy-dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "timeout-silence", required_argument, NULL, OPT_SILENCE },
+		{ "timeout-hard", required_argument, NULL, OPT_HARD },
+		{ "log-max", required_argument, NULL, OPT_LOG_MAX },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		REQUEST_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct build_input in = { .only = SVEC_INIT,
+				  .env_names = SVEC_INIT,
+				  .env_values = SVEC_INIT,
+				  .parallel = 1 };
+	struct build_outcome outcome;
+	struct vcs_info info = VCS_INFO_INIT;
+	struct vcs_importer importer = { 0 };
+	struct config_fetcher fetcher;
+	const char *config_file = NULL, *image = NULL;
+	char *tmp = NULL, *workspace = NULL, *cfgpath = NULL;
+	char dir[PATH_MAX];
+	bool dirty = false;
+	int opt, rc = EXIT_OK;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		long n;
+
+		switch (opt) {
+		case OPT_LIST:
+			in.list = true;
+			break;
+		case OPT_JOB:
+			svec_push(&in.only, optarg);
+			break;
+		case 'j':
+			n = cli_number(optarg);
+			if (n < 1)
+				return cli_usage_error(
+					"run", "-j needs a number >= 1");
+			in.parallel = (int)n;
+			break;
+		case OPT_ENV:
+			if (parse_env_opt(&in.env_names, &in.env_values,
+					  optarg) < 0)
+				return cli_usage_error(
+					"run", "--env needs NAME=VALUE");
+			break;
+		case OPT_IMAGE:
+			image = optarg;
+			break;
+		case OPT_NETWORK:
+			in.network = optarg;
+			break;
+		case OPT_DIRTY:
+			dirty = true;
+			break;
+		case OPT_KEEP:
+			in.keep = true;
+			break;
+		case OPT_PLAIN:
+			in.plain = true;
+			break;
+		case OPT_DRY_RUN:
+			in.deploy_dry_run = true;
+			break;
+		case OPT_LOG_DIR:
+			in.log_dir = optarg;
+			break;
+		case OPT_CONFIG:
+			config_file = optarg;
+			break;
+		case OPT_SILENCE:
+			if (ferryconf_duration(optarg, &in.log_silence) < 0)
+				return cli_usage_error("run", "%s", err_msg());
+			break;
+		case OPT_HARD:
+			if (ferryconf_duration(optarg, &in.hard_limit) < 0)
+				return cli_usage_error("run", "%s", err_msg());
+			break;
+		case OPT_LOG_MAX:
+			if (ferryconf_size(optarg, &in.log_max) < 0)
+				return cli_usage_error("run", "%s", err_msg());
+			break;
+		case OPT_JSON:
+			in.json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			if (!request_option(&in.req, opt, optarg))
+				return cli_usage_error("run", "unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("run", "too many arguments");
+	if (!realpath(optind < argc ? argv[optind] : ".", dir)) {
+		fprintf(stderr, "ferry: cannot open '%s': %s\n",
+			optind < argc ? argv[optind] : ".",
+			errno == ENOENT ? "no such directory"
+					: "not accessible");
+		return EXIT_ERRORED;
+	}
+	if (ferryconf_load(&in.conf, config_file) < 0) {
+		rc = cli_error(EXIT_ERRORED);
+		goto out;
+	}
+	if (image)
+		in.conf->images.override = xstrdup(image);
+	rc = build_local_workspace(dir, dirty, &info, &tmp, &workspace);
+	if (rc != EXIT_OK)
+		goto out;
+	cfgpath = fs_join(workspace, ".travis.yml");
+	if (!fs_exists(cfgpath)) {
+		fprintf(stderr, "ferry: no .travis.yml in '%s'\n", dir);
+		rc = EXIT_ERRORED;
+		goto out;
+	}
+	importer.info = &info;
+	importer.worktree = dirty;
+	vcs_config_fetcher(&fetcher, &importer);
+	in.vcs = &info;
+	in.workspace = workspace;
+	in.config_path = cfgpath;
+	in.config_name = ".travis.yml";
+	in.fetcher = info.gitdir ? &fetcher : NULL;
+	build_signals();
+	rc = build_run(&in, &outcome);
+out:
+	if (tmp) {
+		fs_rm_rf(tmp);
+		free(tmp);
+	}
+	free(workspace);
+	free(cfgpath);
+	vcs_info_release(&info);
+	ferryconf_free(in.conf);
+	svec_release(&in.only);
+	svec_release(&in.env_names);
+	svec_release(&in.env_values);
+	return rc;
+}
+
+int build_local_workspace(const char *dir, bool dirty, struct vcs_info *info,
+			  char **tmp_out, char **workspace_out)
+{
+	char *tmp = NULL;
+	int err = vcs_local_info(info, dir);
+
+	*tmp_out = NULL;
+	if (err == FY_ENOTFOUND) {
+		/* Not a git repository: build the directory as it is. */
+		const char *base = fs_basename(dir);
+
+		fprintf(stderr,
+			"ferry: '%s' is not in a git repository: "
+			"building the directory as it is\n",
+			dir);
+		info->slug = xasprintf("local/%s", *base ? base : "build");
+		info->branch = xstrdup("master");
+		info->message = xstrdup("");
+		info->range = xstrdup("");
+		info->event_type = xstrdup("push");
+		*workspace_out = xstrdup(dir);
+		return EXIT_OK;
+	}
+	if (err < 0)
+		return cli_error(EXIT_ERRORED);
+	err = fs_tmpdir(&tmp, "ferry-ws");
+	if (!err) {
+		char *dest = fs_join(tmp, "tree");
+
+		err = vcs_export_dir(dir, dest, dirty ? VCS_EXPORT_DIRTY : 0);
+		if (!err) {
+			size_t wl = strlen(info->workdir);
+			const char *sub = "";
+
+			/* DIR may be a directory inside the repository. */
+			while (wl > 1 && info->workdir[wl - 1] == '/')
+				wl--;
+			if (!strncmp(dir, info->workdir, wl) && dir[wl] == '/')
+				sub = dir + wl + 1;
+			*workspace_out =
+				*sub ? fs_join(dest, sub) : xstrdup(dest);
+			if (*sub) {
+				/* the project is the subdirectory */
+				char *slug = xasprintf("%s", fs_basename(dir));
+
+				free(info->slug);
+				info->slug = xasprintf("local/%s", slug);
+				free(slug);
+			}
+		}
+		free(dest);
+	}
+	if (err < 0) {
+		if (tmp) {
+			fs_rm_rf(tmp);
+			free(tmp);
+		}
+		return cli_error(EXIT_ERRORED);
+	}
+	*tmp_out = tmp;
+	return EXIT_OK;
+}
