@@ -26,12 +26,15 @@
  */
 #include "compat.h"
 
+#include <limits.h>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "buf.h"
 #include "error.h"
 #include "regex.h"
+#include "svec.h"
 #include "xalloc.h"
 
 /* Bounds on backtracking: a pattern that needs more fails to match. */
@@ -52,6 +55,13 @@ enum rx_quant {
 	RQ_DONE,     /* after a lazy or possessive suffix */
 };
 
+struct rx_group {
+	size_t at;     /* where its "(" is in `out` */
+	bool implicit; /* opened by `(?i)`: closes with the enclosing group */
+	bool ext;      /* extended mode outside the group */
+	int behind;    /* 1: (?<=, 2: (?<! */
+};
+
 /* The rewrite from Ruby's syntax into PCRE2's. */
 struct rx {
 	const char *p;
@@ -61,9 +71,16 @@ struct rx {
 	size_t atom;	 /* where the last atom starts in `out`, or SIZE_MAX */
 	bool anchor;	 /* the last atom is an anchor (`^`, `\b`, ...) */
 	enum rx_quant q;
-	size_t *groups; /* `out` offsets of the open groups */
+	size_t q_start; /* where the last quantifier starts in `out` */
+	int q_pop;	/* it as a "popular" quantifier (rx_popular), or -1 */
+	bool q_exact;	/* it is an exact interval `{n}` */
+	size_t cp_at;	/* where the last code point of an escape starts */
+	struct rx_group *groups; /* the open groups */
 	size_t ngroups, agroups;
 	bool named, numbered; /* named groups, numbered backrefs seen */
+	struct svec names;    /* group names defined so far */
+	bool ext;	      /* extended mode (?x): skip spaces, # comments */
+	int behind, behind_not; /* open look-behinds, negative ones */
 };
 
 static void rx_fail(struct rx *r, const char *why)
@@ -120,6 +137,7 @@ static void rx_copy_char(struct rx *r)
 
 static void rx_add_codepoint(struct rx *r, unsigned long cp)
 {
+	r->cp_at = r->out.len;
 	buf_addf(&r->out, "\\x{%lx}", cp);
 }
 
@@ -177,33 +195,190 @@ static size_t rx_interval_len(const struct rx *r, bool *low_missing)
 	return j + 1;
 }
 
+/*
+ * A quantifier on an anchor (`\b?`, `^*`): an anchor matched several
+ * times is the anchor, zero times nothing.  PCRE2 gets the result, not
+ * the quantifier.
+ */
+static void rx_anchor_quantifier(struct rx *r, size_t n)
+{
+	int c = rx_peek(r, 0);
+	bool suffix = n == 1 && (c == '?' || c == '+') &&
+		      (r->q == RQ_SIMPLE ||
+		       (r->q == RQ_INTERVAL && c == '?' && !r->q_exact));
+	unsigned long lo = 0, hi = ULONG_MAX;
+	char *end = NULL;
+
+	if (c == '{') {
+		lo = strtoul(r->p + r->i + 1, &end, 10);
+		if (*end == ',' && rx_is_digit((unsigned char)end[1]))
+			hi = strtoul(end + 1, NULL, 10);
+		else if (*end != ',')
+			hi = lo;
+		if (hi < lo) {
+			rx_fail(r,
+				"upper is smaller than lower in repeat range");
+			return;
+		}
+	} else if (!suffix) {
+		lo = c == '+' ? 1 : 0;
+		hi = c == '?' ? 1 : ULONG_MAX;
+	}
+	if (r->behind && (suffix || lo != hi)) {
+		rx_fail(r, "invalid pattern in look-behind");
+		return;
+	}
+	if (!suffix && !lo)
+		buf_setlen(&r->out, r->atom);
+	r->q_exact = c == '{' && lo == hi;
+	r->i += n;
+	r->q = suffix ? RQ_DONE : c == '{' ? RQ_INTERVAL : RQ_SIMPLE;
+	r->q_pop = -1;
+}
+
+/* A quantifier: `*`, `+`, `?` or an interval of `n` characters. */
+/* Onigmo's reduction of a quantifier on a quantifier (`a?*` is `a*`). */
+enum rx_reduce {
+	RR_ASIS, /* keep both */
+	RR_DEL,	 /* keep the inner one */
+	RR_A,	 /* `*` */
+	RR_AQ,	 /* `*?` */
+	RR_QQ,	 /* `??` */
+	RR_P_QQ, /* `+` then `??` */
+	RR_PQ_Q, /* `+?` then `?` */
+};
+
+/* Rows: the inner quantifier, columns: the outer; ? * + ?? *? +? */
+static const unsigned char rx_reduce_table[6][6] = {
+	{ RR_DEL, RR_A, RR_A, RR_QQ, RR_AQ, RR_ASIS },
+	{ RR_DEL, RR_DEL, RR_DEL, RR_P_QQ, RR_P_QQ, RR_DEL },
+	{ RR_A, RR_A, RR_DEL, RR_ASIS, RR_P_QQ, RR_DEL },
+	{ RR_DEL, RR_AQ, RR_AQ, RR_DEL, RR_AQ, RR_AQ },
+	{ RR_DEL, RR_DEL, RR_DEL, RR_DEL, RR_DEL, RR_DEL },
+	{ RR_ASIS, RR_PQ_Q, RR_DEL, RR_AQ, RR_AQ, RR_DEL },
+};
+
+/*
+ * The quantifier at the scan position as one of Onigmo's "popular" ones
+ * (0-5 for ? * + ?? *? +?), or -1 (an interval, a possessive one).
+ */
+static int rx_popular(const struct rx *r, size_t n)
+{
+	int c = rx_peek(r, 0), base;
+
+	if (n != 1)
+		return -1;
+	base = c == '?' ? 0 : c == '*' ? 1 : 2;
+	if (rx_peek(r, 1) == '?')
+		return base + 3;
+	if (rx_peek(r, 1) == '+')
+		return -1;
+	return base;
+}
+
+/* Emit a quantifier, remembering what it is. */
+static void rx_emit_quant(struct rx *r, const char *q, size_t n,
+			  enum rx_quant kind, int pop)
+{
+	r->q_start = r->out.len;
+	buf_add(&r->out, q, n);
+	r->q = kind;
+	r->q_pop = pop;
+}
+
+/* A popular quantifier on a popular quantifier, reduced as Onigmo does. */
+static void rx_reduce(struct rx *r, int outer)
+{
+	static const char *const names[] = { "?", "*", "+", "??", "*?", "+?" };
+	enum rx_reduce how = rx_reduce_table[r->q_pop][outer];
+
+	r->i += outer >= 3 ? 2 : 1;
+	switch (how) {
+	case RR_DEL:
+		break;
+	case RR_A:
+	case RR_AQ:
+	case RR_QQ:
+		buf_setlen(&r->out, r->q_start);
+		rx_emit_quant(r,
+			      how == RR_A    ? "*"
+			      : how == RR_AQ ? "*?"
+					     : "??",
+			      how == RR_A ? 1 : 2, RQ_DONE,
+			      how == RR_A    ? 1
+			      : how == RR_AQ ? 4
+					     : 3);
+		break;
+	case RR_P_QQ:
+	case RR_PQ_Q:
+		buf_setlen(&r->out, r->q_start);
+		buf_addstr(&r->out, how == RR_P_QQ ? "+" : "+?");
+		rx_wrap_atom(r);
+		rx_emit_quant(r, how == RR_P_QQ ? "??" : "?",
+			      how == RR_P_QQ ? 2 : 1, RQ_DONE,
+			      how == RR_P_QQ ? 3 : 0);
+		break;
+	case RR_ASIS:
+		rx_wrap_atom(r);
+		rx_emit_quant(r, names[outer], strlen(names[outer]), RQ_DONE,
+			      outer);
+		break;
+	}
+	r->q = RQ_DONE;
+}
+
 /* A quantifier: `*`, `+`, `?` or an interval of `n` characters. */
 static void rx_quantifier(struct rx *r, size_t n, bool low_missing)
 {
-	int c = rx_peek(r, 0);
+	int c = rx_peek(r, 0), pop = rx_popular(r, n);
 	enum rx_quant kind = c == '{' ? RQ_INTERVAL : RQ_SIMPLE;
 
 	if (r->atom == SIZE_MAX) {
 		rx_fail(r, "target of repeat operator is not specified");
 		return;
 	}
-	if (n == 1 && ((r->q == RQ_SIMPLE && (c == '?' || c == '+')) ||
-		       (r->q == RQ_INTERVAL && c == '?'))) {
+	if (r->anchor) {
+		rx_anchor_quantifier(r, n);
+		return;
+	}
+	if (n == 1 && r->q == RQ_SIMPLE && (c == '?' || c == '+')) {
+		/* A lazy or possessive suffix. */
 		buf_addch(&r->out, (char)c);
 		r->i++;
 		r->q = RQ_DONE;
+		r->q_pop = c == '?' && r->q_pop >= 0 ? r->q_pop + 3 : -1;
+		return;
+	}
+	if (n == 1 && r->q == RQ_INTERVAL && c == '?') {
+		r->i++;
+		if (r->q_exact) {
+			/* Ruby's `a{2}?` is `(?:a{2})?`, not a lazy `{2}`. */
+			rx_wrap_atom(r);
+			rx_emit_quant(r, "?", 1, RQ_SIMPLE, 0);
+		} else {
+			buf_addch(&r->out, '?');
+			r->q = RQ_DONE;
+			r->q_pop = -1;
+		}
+		return;
+	}
+	if (r->q != RQ_NONE && r->q_pop >= 0 && pop >= 0) {
+		rx_reduce(r, pop);
 		return;
 	}
 	if (r->q != RQ_NONE || r->anchor)
 		rx_wrap_atom(r);
 	if (low_missing) {
+		r->q_start = r->out.len;
 		buf_addstr(&r->out, "{0");
 		buf_add(&r->out, r->p + r->i + 1, n - 1);
+		r->q = kind;
+		r->q_pop = -1;
 	} else {
-		buf_add(&r->out, r->p + r->i, n);
+		rx_emit_quant(r, r->p + r->i, n, kind, n == 1 ? pop % 3 : -1);
 	}
+	r->q_exact = kind == RQ_INTERVAL && !memchr(r->p + r->i, ',', n);
 	r->i += n;
-	r->q = kind;
 }
 
 /* `\xHH` escapes, several of which may spell one UTF-8 character. */
@@ -296,6 +471,55 @@ static void rx_unicode_escape(struct rx *r)
 	}
 }
 
+/* Ruby's ASCII-only \d \D \w \W \s \S, outside or inside a class. */
+static const char *rx_ascii_set(int c, bool in_class)
+{
+	switch (c) {
+	case 'd':
+		return in_class ? "0-9" : "[0-9]";
+	case 'D':
+		return in_class ? "\\x00-\\x2f\\x3a-\\x{10ffff}" : "[^0-9]";
+	case 'w':
+		return in_class ? "0-9A-Za-z_" : "[0-9A-Za-z_]";
+	case 'W':
+		return in_class ? "\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60"
+				  "\\x7b-\\x{10ffff}"
+				: "[^0-9A-Za-z_]";
+	case 's':
+		return in_class ? "\\t\\n\\x0b\\f\\r\\x20"
+				: "[\\t\\n\\x0b\\f\\r\\x20]";
+	case 'S':
+		return in_class ? "\\x00-\\x08\\x0e-\\x1f\\x21-\\x{10ffff}"
+				: "[^\\t\\n\\x0b\\f\\r\\x20]";
+	}
+	BUG("not an ASCII class escape: %c", c);
+}
+
+/*
+ * Whether `\k<name>` here names a group already defined (Ruby refuses
+ * forward references by name; numbers and relative numbers pass).
+ */
+static bool rx_name_known(const struct rx *r)
+{
+	int close = rx_peek(r, 2) == '<' ? '>' : '\'';
+	size_t at = r->i + 3;
+	const char *end = memchr(r->p + at, close, r->len - at);
+	size_t len;
+	int c0;
+
+	if (!end)
+		return true; /* PCRE2 reports the missing delimiter */
+	len = (size_t)(end - r->p) - at;
+	c0 = len ? (unsigned char)r->p[at] : 0;
+	if (!len || rx_is_digit(c0) || c0 == '-' || c0 == '+')
+		return true;
+	for (size_t k = 0; k < r->names.n; k++)
+		if (strlen(r->names.v[k]) == len &&
+		    !memcmp(r->names.v[k], r->p + at, len))
+			return true;
+	return false;
+}
+
 /* Copy `\k<name>`-like forms through their closing delimiter. */
 static void rx_copy_delimited(struct rx *r, size_t skip, int close)
 {
@@ -320,6 +544,13 @@ static bool rx_escape(struct rx *r, bool in_class)
 {
 	int c = rx_peek(r, 1);
 
+	if (r->behind && !in_class && c >= 0 &&
+	    (strchr("zZXRk", c) || (c >= '1' && c <= '9'))) {
+		/* Onigmo refuses these inside a look-behind. */
+		rx_fail(r, "invalid pattern in look-behind");
+		r->i += 2;
+		return false;
+	}
 	if (c < 0) {
 		rx_fail(r, "too short escape sequence");
 		r->i++;
@@ -342,7 +573,18 @@ static bool rx_escape(struct rx *r, bool in_class)
 	case 'S':
 	case 'w':
 	case 'W':
+		/* ASCII in Ruby; PCRE2_UCP (for `\b` and POSIX) would widen them. */
+		buf_addstr(&r->out, rx_ascii_set(c, in_class));
+		r->i += 2;
+		return false;
 	case 'R':
+		/* Spelled out: PCRE2 auto-possessifies `.{1,3}\R` wrongly. */
+		buf_addstr(&r->out, in_class
+					    ? "R"
+					    : "(?>\\r\\n|[\\n\\x0b\\f\\r\\x{85}"
+					      "\\x{2028}\\x{2029}])");
+		r->i += 2;
+		return false;
 	case 'X':
 	case 'n':
 	case 'r':
@@ -397,6 +639,12 @@ static bool rx_escape(struct rx *r, bool in_class)
 		return false;
 	case 'k':
 	case 'g':
+		if (c == 'k' &&
+		    (rx_peek(r, 2) == '<' || rx_peek(r, 2) == '\'') &&
+		    !rx_name_known(r)) {
+			rx_fail(r, "undefined name reference");
+			return false;
+		}
 		if (rx_peek(r, 2) == '<' || rx_peek(r, 2) == '\'') {
 			rx_copy_delimited(r, 3,
 					  rx_peek(r, 2) == '<' ? '>' : '\'');
@@ -437,101 +685,299 @@ static bool rx_escape(struct rx *r, bool in_class)
 	return false;
 }
 
-/* Length of a POSIX bracket `[:name:]` or `[:^name:]` here, or 0. */
-static size_t rx_posix_len(const struct rx *r)
+/*
+ * Onigmo's str_exist_check_with_esc: whether ":]" comes (outside escapes)
+ * before a "]" from `from` on.
+ */
+static bool rx_posix_close_ahead(const struct rx *r, size_t from)
 {
-	size_t j = 2;
-
-	if (rx_peek(r, 0) != '[' || rx_peek(r, 1) != ':')
-		return 0;
-	if (rx_peek(r, j) == '^')
-		j++;
-	while ((rx_peek(r, j) >= 'a' && rx_peek(r, j) <= 'z') ||
-	       (rx_peek(r, j) >= 'A' && rx_peek(r, j) <= 'Z'))
-		j++;
-	if (rx_peek(r, j) != ':' || rx_peek(r, j + 1) != ']')
-		return 0;
-	return j + 2;
+	for (size_t k = from; k < r->len; k++) {
+		if (r->p[k] == '\\') {
+			k++;
+			continue;
+		}
+		if (r->p[k] == ':' && k + 1 < r->len && r->p[k + 1] == ']')
+			return true;
+		if (r->p[k] == ']')
+			return false;
+	}
+	return false;
 }
 
-/* The inside of a class, up to and including its `]`. */
-static void rx_class_body(struct rx *r, int depth)
+static size_t rx_chars(const char *s, size_t n)
 {
-	bool first = true;
+	size_t count = 0;
 
-	if (depth > REGEX_MAX_GROUPS) {
+	for (size_t k = 0; k < n; k++)
+		if (((unsigned char)s[k] & 0xc0) != 0x80)
+			count++;
+	return count;
+}
+
+/*
+ * At "[:" with a ":]" ahead (Onigmo's parse_posix_bracket): the length
+ * of the POSIX bracket, or 0 when "[" is a plain character; a name that
+ * looks like a bracket but is none is an error.
+ */
+static size_t rx_posix(struct rx *r)
+{
+	static const char *const names[] = {
+		"alnum", "alpha", "blank", "cntrl", "digit",  "graph", "lower",
+		"print", "punct", "space", "upper", "xdigit", "ascii", "word",
+	};
+	size_t j = r->i + 2, n = 0;
+	int c = 0;
+
+	if (j < r->len && r->p[j] == '^')
+		j++;
+	if (rx_chars(r->p + j, r->len - j) >= 7) {
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+			size_t len = strlen(names[k]);
+
+			if (strncmp(r->p + j, names[k], len))
+				continue;
+			if (r->len - j - len < 2 || r->p[j + len] != ':' ||
+			    r->p[j + len + 1] != ']') {
+				rx_fail(r, "invalid POSIX bracket type");
+				return 0;
+			}
+			return j + len + 2 - r->i;
+		}
+	}
+	while (j < r->len && (c = (unsigned char)r->p[j]) != ':' && c != ']') {
+		j++;
+		if (++n > 20)
+			break;
+	}
+	if (c == ':' && j + 1 < r->len && r->p[j + 1] == ']')
+		rx_fail(r, "invalid POSIX bracket type");
+	return 0;
+}
+
+/* One operand of a class (between `&&`): items and nested classes. */
+struct rx_cc_part {
+	struct buf items;   /* PCRE2 class items */
+	struct svec nested; /* nested classes, each a PCRE2 expression */
+};
+
+enum rx_cc_last {
+	RCL_NONE,
+	RCL_CHAR, /* a character, which may start a range */
+	RCL_DASH, /* the "-" of a range */
+	RCL_SET,  /* \d, [:alpha:], a nested class: not in ranges */
+};
+
+static void rx_cc(struct rx *r, struct buf *dst, int depth);
+
+static void rx_cc_part_init(struct rx_cc_part *part)
+{
+	struct buf b = BUF_INIT;
+	struct svec v = SVEC_INIT;
+
+	part->items = b;
+	part->nested = v;
+}
+
+/* Run the scan of one escape or character with r->out redirected. */
+static void rx_into(struct rx *r, struct buf *b, bool escape)
+{
+	struct buf saved = r->out;
+
+	r->out = *b;
+	if (escape)
+		rx_escape(r, true);
+	else
+		rx_copy_char(r);
+	*b = r->out;
+	r->out = saved;
+}
+
+/* A set was just added: a range may neither end nor start with it. */
+static void rx_cc_set(struct rx *r, enum rx_cc_last *last)
+{
+	if (*last == RCL_DASH) {
+		rx_fail(r, "char-class value at end of range");
+		return;
+	}
+	if (rx_peek(r, 0) == '-' && rx_peek(r, 1) >= 0 && rx_peek(r, 1) != ']')
+		rx_fail(r, "unmatched range specifier in char-class");
+	*last = RCL_SET;
+}
+
+/* One item of a class body into `part`. */
+static void rx_cc_item(struct rx *r, struct rx_cc_part *part,
+		       enum rx_cc_last *last, int depth)
+{
+	int c = rx_peek(r, 0), d = rx_peek(r, 1);
+	size_t n;
+
+	if (c == '\\') {
+		bool set = (d >= 0 && strchr("dDwWsShH", d)) ||
+			   ((d == 'p' || d == 'P') && rx_peek(r, 2) == '{');
+
+		rx_into(r, &part->items, true);
+		if (set)
+			rx_cc_set(r, last);
+		else
+			*last = *last == RCL_DASH ? RCL_NONE : RCL_CHAR;
+		return;
+	}
+	if (c == '[' && d == ':' && rx_posix_close_ahead(r, r->i + 2)) {
+		n = rx_posix(r);
+		if (r->err)
+			return;
+		if (n) {
+			buf_add(&part->items, r->p + r->i, n);
+			r->i += n;
+			rx_cc_set(r, last);
+			return;
+		}
+		buf_addstr(&part->items, "\\[");
+		r->i++;
+		*last = *last == RCL_DASH ? RCL_NONE : RCL_CHAR;
+		return;
+	}
+	if (c == '[') {
+		struct buf sub = BUF_INIT;
+
+		r->i++;
+		rx_cc(r, &sub, depth + 1);
+		svec_push(&part->nested, sub.ptr);
+		buf_release(&sub);
+		if (!r->err)
+			rx_cc_set(r, last);
+		return;
+	}
+	if (c == '-' && *last == RCL_CHAR && d >= 0 && d != ']') {
+		buf_addch(&part->items, '-');
+		r->i++;
+		*last = RCL_DASH;
+		return;
+	}
+	if (c == ':' || c == '.' || c == '=' || c == '-' || c == '^') {
+		buf_addch(&part->items, '\\');
+		buf_addch(&part->items, (char)c);
+		r->i++;
+	} else {
+		rx_into(r, &part->items, false);
+	}
+	*last = *last == RCL_DASH ? RCL_NONE : RCL_CHAR;
+}
+
+/* One operand: the union of its items and nested classes. */
+static void rx_cc_emit_part(struct buf *dst, const struct rx_cc_part *part)
+{
+	size_t alts = part->nested.n + (part->items.len ? 1 : 0);
+
+	if (!alts) {
+		buf_addstr(dst, "(?!)");
+		return;
+	}
+	if (alts > 1)
+		buf_addstr(dst, "(?:");
+	if (part->items.len)
+		buf_addf(dst, "[%s]", part->items.ptr);
+	for (size_t k = 0; k < part->nested.n; k++) {
+		if (k || part->items.len)
+			buf_addch(dst, '|');
+		buf_addstr(dst, part->nested.v[k]);
+	}
+	if (alts > 1)
+		buf_addch(dst, ')');
+}
+
+/*
+ * A class, from after its "[" through its "]", as one PCRE2 expression
+ * that matches one character.  A plain class stays a class; nested
+ * classes become alternatives, `&&` lookaheads, `^` a negative lookahead.
+ */
+static void rx_cc(struct rx *r, struct buf *dst, int depth)
+{
+	struct rx_cc_part parts[16];
+	size_t nparts = 1;
+	enum rx_cc_last last = RCL_NONE;
+	bool neg = false, first = true;
+
+	if (depth > 100) {
 		rx_fail(r, "character classes nested too deeply");
 		return;
+	}
+	rx_cc_part_init(&parts[0]);
+	if (rx_peek(r, 0) == '^') {
+		neg = true;
+		r->i++;
 	}
 	while (!r->err) {
 		int c = rx_peek(r, 0);
 
 		if (c < 0) {
 			rx_fail(r, "premature end of char-class");
-			return;
+			break;
 		}
 		if (c == ']' && !first) {
 			r->i++;
-			if (!depth)
-				buf_addch(&r->out, ']');
-			return;
+			break;
+		}
+		if (c == ']') {
+			buf_addstr(&parts[nparts - 1].items, "\\]");
+			r->i++;
+			last = RCL_CHAR;
+		} else if (c == '&' && rx_peek(r, 1) == '&') {
+			r->i += 2;
+			if (nparts == ARRAY_SIZE(parts)) {
+				rx_fail(r, "too many && in a character class");
+				break;
+			}
+			rx_cc_part_init(&parts[nparts++]);
+			last = RCL_NONE;
+		} else {
+			rx_cc_item(r, &parts[nparts - 1], &last, depth);
 		}
 		first = false;
-		if (c == ']') {
-			buf_addstr(&r->out, "\\]");
-			r->i++;
-		} else if (c == '\\') {
-			rx_escape(r, true);
-		} else if (c == '[' && rx_posix_len(r)) {
-			size_t n = rx_posix_len(r);
-
-			buf_add(&r->out, r->p + r->i, n);
-			r->i += n;
-		} else if (c == '[') {
-			if (rx_peek(r, 1) == '^') {
-				rx_fail(r, "negated nested character classes "
-					   "are not supported");
-				return;
-			}
-			r->i++;
-			rx_class_body(r, depth + 1);
-		} else if (c == '&' && rx_peek(r, 1) == '&') {
-			rx_fail(r, "character class intersection is not "
-				   "supported");
-		} else if (c == ':' || c == '.' || c == '=') {
-			buf_addch(&r->out, '\\');
-			buf_addch(&r->out, (char)c);
-			r->i++;
-		} else {
-			rx_copy_char(r);
+	}
+	if (r->err) {
+		/* nothing to emit */
+	} else if (nparts == 1 && !parts[0].nested.n && parts[0].items.len) {
+		buf_addf(dst, "[%s%s]", neg ? "^" : "", parts[0].items.ptr);
+	} else {
+		buf_addstr(dst, neg ? "(?:(?!" : "(?:");
+		for (size_t k = 0; k < nparts; k++) {
+			if (k + 1 < nparts)
+				buf_addstr(dst, "(?=");
+			rx_cc_emit_part(dst, &parts[k]);
+			if (k + 1 < nparts)
+				buf_addch(dst, ')');
 		}
+		buf_addstr(dst, neg ? ")(?s:.))" : ")");
+	}
+	for (size_t k = 0; k < nparts; k++) {
+		buf_release(&parts[k].items);
+		svec_release(&parts[k].nested);
 	}
 }
 
 static void rx_class(struct rx *r)
 {
 	rx_begin_atom(r, false);
-	buf_addch(&r->out, '[');
 	r->i++;
-	if (rx_peek(r, 0) == '^') {
-		buf_addch(&r->out, '^');
-		r->i++;
-	}
-	rx_class_body(r, 0);
+	rx_cc(r, &r->out, 0);
 }
 
 /* `(?imx-imx)` or `(?imx-imx:`: Ruby's `m` is PCRE2's `s`. */
 static bool rx_options(struct rx *r)
 {
 	size_t j = 2;
-	bool off = false;
+	bool off = false, ext = r->ext;
 	struct buf opts = BUF_INIT;
 	int c;
 
 	for (;; j++) {
 		c = rx_peek(r, j);
-		if (c == 'i' || c == 'x') {
+		if (c == 'i') {
 			buf_addch(&opts, (char)c);
+		} else if (c == 'x') {
+			/* Extended mode is done here, not by PCRE2. */
+			ext = !off;
 		} else if (c == 'm') {
 			buf_addch(&opts, 's');
 		} else if (!off && (c == 'a' || c == 'd' || c == 'u')) {
@@ -549,16 +995,33 @@ static bool rx_options(struct rx *r)
 	}
 	if (opts.len && opts.ptr[opts.len - 1] == '-')
 		buf_setlen(&opts, opts.len - 1);
-	if (c == ':')
-		r->groups[r->ngroups++] = r->out.len;
+	/*
+	 * Ruby's `(?i)` covers the rest of the enclosing group, alternatives
+	 * included: `a(?i)b|c` is `a(?i:b|c)`.
+	 */
+	r->groups[r->ngroups].at = r->out.len;
+	r->groups[r->ngroups].implicit = c == ')';
+	r->groups[r->ngroups].ext = r->ext;
+	r->groups[r->ngroups].behind = 0;
+	r->ngroups++;
+	r->ext = ext;
 	buf_addstr(&r->out, "(?");
 	buf_add(&r->out, opts.ptr, opts.len);
-	buf_addch(&r->out, (char)c);
+	buf_addch(&r->out, ':');
 	r->i += j + 1;
 	buf_release(&opts);
-	if (c == ')')
-		rx_no_atom(r);
+	rx_no_atom(r);
 	return true;
+}
+
+/* Remember the name of a group `(?<name>` starting at `at`. */
+static void rx_group_name(struct rx *r, size_t at, int close)
+{
+	const char *end = memchr(r->p + at, close, r->len - at);
+
+	if (end)
+		svec_push_nodup(&r->names,
+				xmemdupz(r->p + at, (size_t)(end - r->p) - at));
 }
 
 /* An opening parenthesis and what says which kind of group it is. */
@@ -604,21 +1067,51 @@ static void rx_group(struct rx *r)
 			return;
 		}
 	}
-	r->groups[r->ngroups++] = r->out.len;
+	if (r->behind && ((c == '?' && (d == '=' || d == '!' || d == '>')) ||
+			  (r->behind_not && (c != '?' || n == 3) &&
+			   !(c == '?' && d == ':')))) {
+		/* Onigmo allows no lookahead, atomic group or capture there. */
+		rx_fail(r, "invalid pattern in look-behind");
+		return;
+	}
+	r->groups[r->ngroups].at = r->out.len;
+	r->groups[r->ngroups].implicit = false;
+	r->groups[r->ngroups].ext = r->ext;
+	r->groups[r->ngroups].behind =
+		n == 4 ? (rx_peek(r, 3) == '=' ? 1 : 2) : 0;
+	r->behind += n == 4;
+	r->behind_not += n == 4 && rx_peek(r, 3) == '!';
+	r->ngroups++;
+	if (n == 3 && (d == '<' || d == '\''))
+		rx_group_name(r, r->i + 3, d == '<' ? '>' : '\'');
 	buf_add(&r->out, r->p + r->i, n);
 	r->i += n;
 	rx_no_atom(r);
 }
 
+/* Close the groups `(?i)` opened inside the innermost real group. */
+static void rx_close_implicit(struct rx *r)
+{
+	while (r->ngroups && r->groups[r->ngroups - 1].implicit) {
+		buf_addch(&r->out, ')');
+		r->ext = r->groups[--r->ngroups].ext;
+	}
+}
+
 static void rx_close_group(struct rx *r)
 {
+	rx_close_implicit(r);
 	if (!r->ngroups) {
 		rx_fail(r, "unmatched close parenthesis");
 		return;
 	}
 	buf_addch(&r->out, ')');
 	r->i++;
-	r->atom = r->groups[--r->ngroups];
+	r->ngroups--;
+	r->atom = r->groups[r->ngroups].at;
+	r->ext = r->groups[r->ngroups].ext;
+	r->behind -= r->groups[r->ngroups].behind > 0;
+	r->behind_not -= r->groups[r->ngroups].behind == 2;
 	r->anchor = false;
 	r->q = RQ_NONE;
 }
@@ -629,12 +1122,25 @@ static void rx_step(struct rx *r)
 	size_t n;
 	bool low_missing = false;
 
+	if (r->ext &&
+	    (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f')) {
+		r->i++;
+		return;
+	}
+	if (r->ext && c == '#') {
+		while (r->i < r->len && r->p[r->i] != '\n')
+			r->i++;
+		return;
+	}
 	switch (c) {
 	case '\\': {
 		size_t at = r->out.len;
-		bool anchor = rx_escape(r, false);
+		bool anchor;
 
-		r->atom = at;
+		/* `\u{61 62}` is two characters: a quantifier takes the last. */
+		r->cp_at = SIZE_MAX;
+		anchor = rx_escape(r, false);
+		r->atom = r->cp_at != SIZE_MAX ? r->cp_at : at;
 		r->anchor = anchor;
 		r->q = RQ_NONE;
 		break;
@@ -684,12 +1190,15 @@ static void rx_step(struct rx *r)
 /* Rewrite Ruby pattern `p` for PCRE2; NULL and `*why` on an error. */
 static char *rx_translate(const char *p, size_t len, const char **why)
 {
-	struct rx r = { .p = p, .len = len, .out = BUF_INIT };
+	struct rx r = {
+		.p = p, .len = len, .out = BUF_INIT, .names = SVEC_INIT
+	};
 	char *res = NULL;
 
 	rx_no_atom(&r);
 	while (!r.err && r.i < r.len)
 		rx_step(&r);
+	rx_close_implicit(&r);
 	if (!r.err && r.ngroups)
 		rx_fail(&r, "end pattern with unmatched parenthesis");
 	if (!r.err && r.named && r.numbered)
@@ -699,13 +1208,15 @@ static char *rx_translate(const char *p, size_t len, const char **why)
 	else
 		res = buf_detach(&r.out, NULL);
 	buf_release(&r.out);
+	svec_release(&r.names);
 	free(r.groups);
 	return res;
 }
 
 int regex_compile(struct regex **out, const char *pattern, unsigned flags)
 {
-	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_MULTILINE;
+	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_MULTILINE |
+			PCRE2_UCP | PCRE2_DUPNAMES;
 	pcre2_compile_context *cc = NULL;
 	pcre2_code *code;
 	const char *why = NULL;
@@ -725,6 +1236,7 @@ int regex_compile(struct regex **out, const char *pattern, unsigned flags)
 	if (!cc)
 		BUG("out of memory in pcre2_compile_context_create");
 	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
+	pcre2_set_compile_extra_options(cc, PCRE2_EXTRA_ALLOW_LOOKAROUND_BSK);
 	code = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED, opts,
 			     &errcode, &erroff, cc);
 	pcre2_compile_context_free(cc);

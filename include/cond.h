@@ -18,7 +18,10 @@ struct cond;
 
 /*
  * Parse `src`.  A parse error is FY_EINVALID with a message that gives
- * the 1-based column: "col 12: expected an operand after AND".
+ * the 1-based column: "col 12: expected an operand".  FY_EFAIL marks the
+ * few inputs on which travis-conditions fails with an internal error
+ * instead (invalid UTF-8; an attribute name followed directly by a
+ * non-ASCII character): Travis treats those like evaluation errors.
  */
 int cond_parse(struct cond **out, const char *src);
 void cond_free(struct cond *c);
