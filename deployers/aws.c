@@ -1,0 +1,1321 @@
+/*
+ * aws.c: the AWS client (see aws.h): endpoints, signing, retries and
+ * error answers.  The three protocols share aws_send(); the JSON and
+ * query calls only shape the body and parse the answer.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws.h"
+#include "awsiam.h"
+#include "buf.h"
+#include "crypto.h"
+#include "error.h"
+#include "http.h"
+#include "json.h"
+#include "sigv4.h"
+#include "val.h"
+#include "xalloc.h"
+#include "xml.h"
+
+#define AWS_DEFAULT_ATTEMPTS 3
+#define AWS_MAX_ATTEMPTS_CAP 20
+#define AWS_DEFAULT_BASE_MS  1000u
+#define AWS_STALL_MS	     60000L
+#define AWS_DRY_BODY_MAX     4096
+
+const struct aws_service aws_s3 = {
+	.id = "s3",
+	.endpoint_prefix = "s3",
+	.signing_name = "s3",
+	.iam_prefix = "s3",
+	.protocol = AWS_REST_XML,
+};
+
+const struct aws_service aws_codedeploy = {
+	.id = "codedeploy",
+	.endpoint_prefix = "codedeploy",
+	.signing_name = "codedeploy",
+	.iam_prefix = "codedeploy",
+	.protocol = AWS_JSON,
+	.target_prefix = "CodeDeploy_20141006",
+};
+
+const struct aws_service aws_sts = {
+	.id = "sts",
+	.endpoint_prefix = "sts",
+	.signing_name = "sts",
+	.iam_prefix = "sts",
+	.protocol = AWS_QUERY,
+	.api_version = "2011-06-15",
+};
+
+const struct aws_service aws_ecr = {
+	.id = "ecr",
+	.endpoint_prefix = "api.ecr",
+	.signing_name = "ecr",
+	.iam_prefix = "ecr",
+	.protocol = AWS_JSON,
+	.target_prefix = "AmazonEC2ContainerRegistry_V20150921",
+};
+
+const struct aws_service aws_iam = {
+	.id = "iam",
+	.endpoint_prefix = "iam",
+	.signing_name = "iam",
+	.iam_prefix = "iam",
+	.protocol = AWS_QUERY,
+	.api_version = "2010-05-08",
+	.global = true,
+};
+
+/* ---- environment and configuration ---- */
+
+const char *aws_getenv(const struct aws_env *env, const char *name)
+{
+	const char *v = NULL;
+
+	if (env && env->vars && val_map_get(env->vars, name))
+		v = val_text(val_map_get(env->vars, name));
+	else if (!env || !env->no_host)
+		v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static bool env_true(const struct aws_env *env, const char *name)
+{
+	const char *v = aws_getenv(env, name);
+
+	return v && !strcasecmp(v, "true");
+}
+
+const char *aws_config_region(const struct aws_env *env, const char *option,
+			      const char *profile_region)
+{
+	const char *r = option && *option ? option : NULL;
+
+	if (!r)
+		r = aws_getenv(env, "AWS_REGION");
+	if (!r)
+		r = aws_getenv(env, "AWS_DEFAULT_REGION");
+	if (!r && profile_region && *profile_region)
+		r = profile_region;
+	return r ? r : AWS_DEFAULT_REGION;
+}
+
+const char *aws_config_endpoint(const struct aws_env *env,
+				const struct aws_service *svc,
+				const char *option)
+{
+	char name[64];
+	size_t n;
+
+	if (option && *option)
+		return option;
+	if (env_true(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+		return NULL;
+	n = (size_t)snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s",
+			     svc->id);
+	for (size_t i = 17; i < n && i < sizeof(name); i++) {
+		if (name[i] >= 'a' && name[i] <= 'z')
+			name[i] = (char)(name[i] - 'a' + 'A');
+		else if (name[i] == '-' || name[i] == ' ')
+			name[i] = '_';
+	}
+	if (aws_getenv(env, name))
+		return aws_getenv(env, name);
+	return aws_getenv(env, "AWS_ENDPOINT_URL");
+}
+
+/* ---- partitions and endpoints ---- */
+
+static const struct {
+	const char *prefix;
+	struct aws_partition p;
+} partitions[] = {
+	{ "cn-", { "aws-cn", "amazonaws.com.cn", "cn-north-1" } },
+	{ "us-gov-", { "aws-us-gov", "amazonaws.com", "us-gov-west-1" } },
+	{ "us-isob-", { "aws-iso-b", "sc2s.sgov.gov", "us-isob-east-1" } },
+	{ "us-isof-", { "aws-iso-f", "csp.hci.ic.gov", "us-isof-south-1" } },
+	{ "us-iso-", { "aws-iso", "c2s.ic.gov", "us-iso-east-1" } },
+	{ "eu-isoe-", { "aws-iso-e", "cloud.adc-e.uk", "eu-isoe-west-1" } },
+	{ "eusc-", { "aws-eusc", "amazonaws.eu", "eusc-de-east-1" } },
+};
+static const struct aws_partition partition_aws = { "aws", "amazonaws.com",
+						    "us-east-1" };
+
+const struct aws_partition *aws_partition(const char *region)
+{
+	for (size_t i = 0; region && i < ARRAY_SIZE(partitions); i++)
+		if (!strncmp(region, partitions[i].prefix,
+			     strlen(partitions[i].prefix)))
+			return &partitions[i].p;
+	return &partition_aws;
+}
+
+/* Regions STS's legacy global endpoint serves (the endpoint rules). */
+static bool sts_legacy_global(const char *region)
+{
+	static const char *const regions[] = {
+		"ap-northeast-1", "ap-south-1", "ap-southeast-1",
+		"ap-southeast-2", "aws-global", "ca-central-1",
+		"eu-central-1",	  "eu-north-1", "eu-west-1",
+		"eu-west-2",	  "eu-west-3",	"sa-east-1",
+		"us-east-1",	  "us-east-2",	"us-west-1",
+		"us-west-2",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(regions); i++)
+		if (!strcmp(region, regions[i]))
+			return true;
+	return false;
+}
+
+static bool is_label_char(char c, bool upper)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       (upper && c >= 'A' && c <= 'Z');
+}
+
+static bool valid_region(const char *r)
+{
+	size_t n = strlen(r);
+
+	if (!n || n > 63 || r[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_label_char(r[i], true))
+			return false;
+	return true;
+}
+
+static bool is_ipv4(const char *host, size_t len)
+{
+	int dots = 0, digits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (host[i] == '.') {
+			if (!digits)
+				return false;
+			dots++;
+			digits = 0;
+		} else if (host[i] >= '0' && host[i] <= '9' && digits < 3) {
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	return dots == 3 && digits;
+}
+
+bool aws_s3_virtual_hostable(const char *b, bool dots)
+{
+	size_t n = strlen(b);
+
+	if (n < 3 || n > 63 || is_ipv4(b, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool edge =
+			!i || i + 1 == n || b[i - 1] == '.' || b[i + 1] == '.';
+
+		if (b[i] == '.') {
+			if (!dots || edge)
+				return false;
+			continue;
+		}
+		if (!is_label_char(b[i], false) || (edge && b[i] == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* A custom endpoint split into scheme, authority and path. */
+struct url_parts {
+	char *scheme, *authority, *path;
+};
+
+static void url_parts_release(struct url_parts *u)
+{
+	free(u->scheme);
+	free(u->authority);
+	free(u->path);
+	u->scheme = u->authority = u->path = NULL;
+}
+
+static int parse_endpoint(struct url_parts *u, const char *url)
+{
+	const char *sep = strstr(url, "://");
+	const char *auth, *path;
+	size_t plen;
+
+	if (!sep) {
+		u->scheme = xstrdup("https");
+		auth = url;
+	} else {
+		u->scheme = xmemdupz(url, (size_t)(sep - url));
+		auth = sep + 3;
+	}
+	if ((strcmp(u->scheme, "http") && strcmp(u->scheme, "https")) ||
+	    strpbrk(url, "#? \t\r\n@") || !*auth || *auth == '/') {
+		url_parts_release(u);
+		return err_set(FY_EINVALID,
+			       "custom endpoint '%s' is not a valid URI", url);
+	}
+	path = auth + strcspn(auth, "/");
+	u->authority = xmemdupz(auth, (size_t)(path - auth));
+	plen = strlen(path);
+	while (plen && path[plen - 1] == '/')
+		plen--;
+	u->path = xmemdupz(path, plen);
+	return 0;
+}
+
+/* The host part of an authority, without port or IPv6 brackets. */
+static bool authority_is_ip(const char *auth)
+{
+	size_t n = strcspn(auth, ":");
+
+	return auth[0] == '[' || is_ipv4(auth, n);
+}
+
+static int resolve_s3(struct aws_endpoint *out,
+		      const struct aws_endpoint_params *p)
+{
+	struct buf url = BUF_INIT;
+	bool global = !strcmp(p->region, "aws-global") ||
+		      (p->use_global && !strcmp(p->region, "us-east-1"));
+	const struct aws_partition *part = aws_partition(p->region);
+	const char *bucket = p->bucket;
+
+	out->signing_region = xstrdup(
+		!strcmp(p->region, "aws-global") ? "us-east-1" : p->region);
+	if (p->endpoint) {
+		struct url_parts u = { NULL, NULL, NULL };
+		bool dots;
+		int err = parse_endpoint(&u, p->endpoint);
+
+		if (err < 0)
+			return err;
+		dots = !strcmp(u.scheme, "http");
+		out->path_style =
+			bucket &&
+			(p->force_path_style || authority_is_ip(u.authority) ||
+			 !aws_s3_virtual_hostable(bucket, dots));
+		buf_addf(&url, "%s://", u.scheme);
+		if (bucket && !out->path_style)
+			buf_addf(&url, "%s.", bucket);
+		buf_addf(&url, "%s%s", u.authority, u.path);
+		url_parts_release(&u);
+	} else {
+		out->path_style =
+			bucket && (p->force_path_style ||
+				   !aws_s3_virtual_hostable(bucket, false));
+		buf_addstr(&url, "https://");
+		if (bucket && !out->path_style)
+			buf_addf(&url, "%s.", bucket);
+		if (global && !strcmp(part->name, "aws"))
+			buf_addf(&url, "s3.%s", part->dns_suffix);
+		else
+			buf_addf(&url, "s3.%s.%s", p->region, part->dns_suffix);
+	}
+	if (out->path_style) {
+		buf_addch(&url, '/');
+		sigv4_uri_encode(&url, bucket, strlen(bucket), false);
+	}
+	out->url = buf_detach(&url, NULL);
+	return 0;
+}
+
+static int resolve_other(struct aws_endpoint *out,
+			 const struct aws_service *svc,
+			 const struct aws_endpoint_params *p)
+{
+	const char *region = p->region;
+	const struct aws_partition *part = aws_partition(region);
+
+	if (p->endpoint) {
+		struct url_parts u = { NULL, NULL, NULL };
+		int err = parse_endpoint(&u, p->endpoint);
+
+		if (err < 0)
+			return err;
+		out->url =
+			xasprintf("%s://%s%s", u.scheme, u.authority, u.path);
+		url_parts_release(&u);
+		out->signing_region =
+			xstrdup(!region || !strcmp(region, "aws-global")
+					? part->global_region
+					: region);
+		return 0;
+	}
+	if (!region)
+		return err_set(FY_EINVALID,
+			       "invalid configuration: missing region");
+	if (svc->global || !strcmp(region, "aws-global") ||
+	    (svc == &aws_sts && p->use_global && sts_legacy_global(region))) {
+		if (svc->global && strcmp(part->name, "aws"))
+			out->url = xasprintf(
+				"https://%s.%s.%s", svc->endpoint_prefix,
+				part->global_region, part->dns_suffix);
+		else
+			out->url =
+				xasprintf("https://%s.%s", svc->endpoint_prefix,
+					  part->dns_suffix);
+		out->signing_region = xstrdup(part->global_region);
+		return 0;
+	}
+	out->url = xasprintf("https://%s.%s.%s", svc->endpoint_prefix, region,
+			     part->dns_suffix);
+	out->signing_region = xstrdup(region);
+	return 0;
+}
+
+int aws_endpoint_resolve(struct aws_endpoint *out,
+			 const struct aws_service *svc,
+			 const struct aws_endpoint_params *p)
+{
+	struct aws_endpoint e = AWS_ENDPOINT_INIT;
+	int err;
+
+	if (p->region && !valid_region(p->region))
+		return err_set(FY_EINVALID, "invalid region '%s'", p->region);
+	if (svc == &aws_s3) {
+		if (!p->region)
+			return err_set(FY_EINVALID,
+				       "a region must be set for S3");
+		err = resolve_s3(&e, p);
+	} else {
+		err = resolve_other(&e, svc, p);
+	}
+	if (err < 0) {
+		aws_endpoint_release(&e);
+		return err;
+	}
+	*out = e;
+	return 0;
+}
+
+void aws_endpoint_release(struct aws_endpoint *e)
+{
+	free(e->url);
+	free(e->signing_region);
+	e->url = e->signing_region = NULL;
+	e->path_style = false;
+}
+
+/* ---- credentials, obfuscation, times ---- */
+
+static void free_secret(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+	}
+	*s = NULL;
+}
+
+void aws_creds_release(struct aws_creds *c)
+{
+	free_secret(&c->access_key_id);
+	free_secret(&c->secret_access_key);
+	free_secret(&c->session_token);
+	free(c->source);
+	c->source = NULL;
+	c->expiration = 0;
+}
+
+void aws_obfuscate(struct buf *out, const char *secret)
+{
+	size_t len = strlen(secret);
+	size_t keep = len / (4 + len / 5);
+
+	if (!keep)
+		keep = 1;
+	if (keep > len)
+		keep = len;
+	buf_add(out, secret, keep);
+	for (size_t i = keep; i < 20; i++)
+		buf_addch(out, '*');
+}
+
+time_t aws_parse_time(const char *s)
+{
+	struct tm tm;
+	char *end;
+
+	if (!s)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return 0;
+	if (*end == '.')
+		end += 1 + strspn(end + 1, "0123456789");
+	if (*end && strcmp(end, "Z") && strcmp(end, "+00:00"))
+		return 0;
+	return timegm(&tm);
+}
+
+/* ---- errors ---- */
+
+void aws_error_release(struct aws_error *e)
+{
+	free(e->code);
+	free(e->message);
+	free(e->request_id);
+	free(e->region);
+	memset(e, 0, sizeof(*e));
+}
+
+static const char *reason(long status)
+{
+	switch (status) {
+	case 301:
+		return "MovedPermanently";
+	case 304:
+		return "NotModified";
+	case 400:
+		return "BadRequest";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "NotFound";
+	case 405:
+		return "MethodNotAllowed";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "PreconditionFailed";
+	case 500:
+		return "InternalError";
+	case 502:
+		return "BadGateway";
+	case 503:
+		return "ServiceUnavailable";
+	case 504:
+		return "GatewayTimeout";
+	}
+	return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+static void parse_xml_error(struct aws_error *out, const char *body, size_t len)
+{
+	struct xml_node *root = NULL;
+	const struct xml_node *e;
+
+	if (xml_parse(&root, body, len) < 0)
+		return;
+	e = !strcmp(root->name, "Error") ? root : xml_child(root, "Error");
+	if (e) {
+		out->code = dup_or_null(xml_child_text(e, "Code"));
+		out->message = dup_or_null(xml_child_text(e, "Message"));
+		out->region = dup_or_null(xml_child_text(e, "Region"));
+		out->request_id = dup_or_null(xml_child_text(e, "RequestId"));
+	}
+	if (!out->request_id)
+		out->request_id =
+			dup_or_null(xml_child_text(root, "RequestId"));
+	xml_free(root);
+}
+
+static void parse_json_error(struct aws_error *out, const char *body,
+			     size_t len)
+{
+	struct val *v = NULL;
+	const char *type, *msg;
+
+	if (json_parse(&v, body, len, 0) < 0)
+		return;
+	type = val_strv(val_map_get(v, "__type"));
+	if (!type)
+		type = val_strv(val_map_get(v, "code"));
+	if (type) {
+		const char *hash = strrchr(type, '#');
+		const char *colon;
+
+		type = hash ? hash + 1 : type;
+		colon = strchr(type, ':');
+		out->code = colon ? xmemdupz(type, (size_t)(colon - type))
+				  : xstrdup(type);
+	}
+	msg = val_strv(val_map_get(v, "message"));
+	if (!msg)
+		msg = val_strv(val_map_get(v, "Message"));
+	out->message = dup_or_null(msg);
+	val_free(v);
+}
+
+void aws_error_parse(struct aws_error *out, enum aws_protocol proto,
+		     long status, const char *body, size_t len,
+		     const char *query_error)
+{
+	const char *p = body;
+
+	memset(out, 0, sizeof(*out));
+	out->status = status;
+	while (len && strchr(" \t\r\n", *p)) {
+		p++;
+		len--;
+	}
+	if (len && *p == '<')
+		parse_xml_error(out, p, len);
+	else if (len && *p == '{')
+		parse_json_error(out, p, len);
+	if (!out->code && query_error && proto == AWS_JSON)
+		out->code = xmemdupz(query_error, strcspn(query_error, ";"));
+	if (!out->code && reason(status))
+		out->code = xstrdup(reason(status));
+	if (!out->code)
+		out->code = xasprintf("HTTP%ld", status);
+}
+
+bool aws_error_throttling(const char *code)
+{
+	static const char *const codes[] = {
+		"Throttling",
+		"ThrottlingException",
+		"ThrottledException",
+		"RequestThrottledException",
+		"TooManyRequestsException",
+		"ProvisionedThroughputExceededException",
+		"TransactionInProgressException",
+		"RequestLimitExceeded",
+		"BandwidthLimitExceeded",
+		"LimitExceededException",
+		"RequestThrottled",
+		"SlowDown",
+		"PriorRequestNotComplete",
+		"EC2ThrottledException",
+	};
+
+	for (size_t i = 0; code && i < ARRAY_SIZE(codes); i++)
+		if (!strcmp(code, codes[i]))
+			return true;
+	return false;
+}
+
+bool aws_error_retryable(long status, const char *code)
+{
+	static const char *const transient[] = {
+		"RequestTimeout",	   "RequestTimeoutException",
+		"PriorRequestNotComplete", "InternalError",
+		"IDPCommunicationError",
+	};
+
+	if (status == 500 || status == 502 || status == 503 || status == 504)
+		return true;
+	for (size_t i = 0; code && i < ARRAY_SIZE(transient); i++)
+		if (!strcmp(code, transient[i]))
+			return true;
+	return aws_error_throttling(code);
+}
+
+bool aws_error_access_denied(const char *code)
+{
+	return code && (!strcmp(code, "AccessDenied") ||
+			!strcmp(code, "AccessDeniedException") ||
+			!strcmp(code, "UnauthorizedOperation"));
+}
+
+static bool auth_code(const char *code)
+{
+	static const char *const codes[] = {
+		"SignatureDoesNotMatch", "InvalidAccessKeyId",
+		"InvalidClientTokenId",	 "UnrecognizedClientException",
+		"ExpiredToken",		 "ExpiredTokenException",
+		"InvalidToken",		 "MissingAuthenticationToken",
+		"IncompleteSignature",	 "AuthFailure",
+		"RequestTimeTooSkewed",
+	};
+
+	for (size_t i = 0; code && i < ARRAY_SIZE(codes); i++)
+		if (!strcmp(code, codes[i]))
+			return true;
+	return aws_error_access_denied(code);
+}
+
+unsigned aws_backoff_ms(unsigned retry, double r01, unsigned base_ms)
+{
+	double ms = r01 * base_ms;
+
+	if (!retry)
+		return 0;
+	for (unsigned i = 1; i < retry && ms < AWS_BACKOFF_CAP_MS; i++)
+		ms *= 2;
+	if (ms > AWS_BACKOFF_CAP_MS)
+		ms = AWS_BACKOFF_CAP_MS;
+	return (unsigned)ms;
+}
+
+/* ---- the client ---- */
+
+struct aws_client {
+	const struct aws_service *svc;
+	char *region;
+	char *endpoint;
+	bool force_path_style, use_global, dry_run;
+	const struct aws_creds *creds;
+	int max_attempts;
+	unsigned base_ms;
+	aws_log_fn log;
+	void *log_payload;
+	struct http_client *http;
+	int quota;
+	uint64_t rng;
+	unsigned retried, retries;
+};
+
+int aws_client_new(struct aws_client **out, const struct aws_client_opts *o)
+{
+	struct aws_client *c;
+	const char *env_attempts = aws_getenv(o->env, "AWS_MAX_ATTEMPTS");
+	int err;
+
+	if (!o->service || !o->region || !o->creds)
+		BUG("aws client without service, region or credentials");
+	c = xcalloc(1, sizeof(*c));
+	c->svc = o->service;
+	c->region = xstrdup(o->region);
+	c->endpoint = o->endpoint ? xstrdup(o->endpoint) : NULL;
+	c->force_path_style = o->force_path_style;
+	c->use_global = o->use_global;
+	c->dry_run = o->dry_run;
+	c->creds = o->creds;
+	c->max_attempts = o->max_attempts;
+	if (!c->max_attempts && env_attempts)
+		c->max_attempts = (int)strtol(env_attempts, NULL, 10);
+	if (c->max_attempts <= 0)
+		c->max_attempts = AWS_DEFAULT_ATTEMPTS;
+	if (c->max_attempts > AWS_MAX_ATTEMPTS_CAP)
+		c->max_attempts = AWS_MAX_ATTEMPTS_CAP;
+	c->base_ms =
+		o->backoff_base_ms ? o->backoff_base_ms : AWS_DEFAULT_BASE_MS;
+	c->log = o->log;
+	c->log_payload = o->log_payload;
+	c->quota = AWS_RETRY_QUOTA;
+	if (crypto_random(&c->rng, sizeof(c->rng)) < 0 || !c->rng)
+		c->rng = (uint64_t)time(NULL) * 2654435761u + 1;
+	err = c->dry_run ? 0 : http_client_new(&c->http);
+	if (err < 0) {
+		aws_client_free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void aws_client_free(struct aws_client *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	free(c->region);
+	free(c->endpoint);
+	free(c);
+}
+
+bool aws_client_dry_run(const struct aws_client *c)
+{
+	return c->dry_run;
+}
+
+const char *aws_client_region(const struct aws_client *c)
+{
+	return c->region;
+}
+
+void aws_client_stats(const struct aws_client *c, unsigned *retried,
+		      unsigned *retries)
+{
+	*retried = c->retried;
+	*retries = c->retries;
+}
+
+static void logf_(struct aws_client *c, const char *fmt, ...) PRINTFLIKE(2, 3);
+static void logf_(struct aws_client *c, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (!c->log)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	c->log(c->log_payload, b.ptr);
+	buf_release(&b);
+}
+
+/* xorshift64*: jitter only, never secrets. */
+static double next_random(struct aws_client *c)
+{
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return (double)((c->rng * 2685821657736338717ull) >> 11) /
+	       (double)(1ull << 53);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void aws_request_release(struct aws_request *r)
+{
+	for (size_t i = 0; i < r->nr_params; i++) {
+		free(r->params[i].name);
+		free(r->params[i].value);
+	}
+	free(r->params);
+	r->params = NULL;
+	r->nr_params = r->alloc_params = 0;
+	svec_release(&r->headers);
+}
+
+void aws_request_param(struct aws_request *r, const char *name,
+		       const char *value)
+{
+	XGROW(r->params, r->alloc_params, r->nr_params + 1);
+	r->params[r->nr_params].name = xstrdup(name);
+	r->params[r->nr_params].value = value ? xstrdup(value) : NULL;
+	r->nr_params++;
+}
+
+void aws_request_header(struct aws_request *r, const char *name,
+			const char *value)
+{
+	svec_pushf(&r->headers, "%s: %s", name, value);
+}
+
+void aws_response_release(struct aws_response *r)
+{
+	http_response_release(&r->http);
+	aws_error_release(&r->error);
+	r->status = 0;
+}
+
+const char *aws_response_header(const struct aws_response *r, const char *name)
+{
+	return http_response_header(&r->http, name);
+}
+
+/* A file range as a request body that can be sent again. */
+struct range_body {
+	int fd;
+	uint64_t off, left;
+	bool failed;
+};
+
+static int range_read(void *dst, size_t cap, size_t *got, void *payload)
+{
+	struct range_body *rb = payload;
+	size_t want = cap < rb->left ? cap : (size_t)rb->left;
+	ssize_t n;
+
+	*got = 0;
+	if (!want)
+		return 0;
+	do
+		n = pread(rb->fd, dst, want, (off_t)rb->off);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		rb->failed = true;
+		return n < 0 ? err_errno("cannot read the upload body")
+			     : err_set(FY_EFAIL, "upload body: file shrank");
+	}
+	rb->off += (uint64_t)n;
+	rb->left -= (uint64_t)n;
+	*got = (size_t)n;
+	return 0;
+}
+
+/* The SHA-256 of a file range, for a signed payload. */
+static int hash_range(int fd, uint64_t off, uint64_t size, char hex[65])
+{
+	struct crypto_hash *h = crypto_hash_new(CRYPTO_SHA256);
+	unsigned char *blk = xmalloc(1 << 16), md[32];
+	struct range_body rb = { fd, off, size, false };
+	int err = 0;
+
+	while (rb.left && !err) {
+		size_t got = 0;
+
+		err = range_read(blk, 1 << 16, &got, &rb);
+		crypto_hash_update(h, blk, got);
+	}
+	crypto_hash_final(h, md);
+	crypto_hash_free(h);
+	free(blk);
+	crypto_hex(hex, md, sizeof(md));
+	return err;
+}
+
+/* The parts of a request's URL that do not change between attempts. */
+struct target {
+	struct aws_endpoint ep;
+	char *origin;	 /* scheme://authority */
+	char *authority; /* Host header */
+	struct buf path; /* wire path */
+};
+
+static void target_release(struct target *t)
+{
+	aws_endpoint_release(&t->ep);
+	free(t->origin);
+	free(t->authority);
+	buf_release(&t->path);
+}
+
+static int target_init(struct aws_client *c, const struct aws_request *r,
+		       struct target *t)
+{
+	struct aws_endpoint_params p = { c->region, c->endpoint, r->bucket,
+					 c->force_path_style, c->use_global };
+	const char *auth, *path;
+	int err = aws_endpoint_resolve(&t->ep, c->svc, &p);
+
+	if (err < 0)
+		return err;
+	auth = strstr(t->ep.url, "://") + 3;
+	path = auth + strcspn(auth, "/");
+	t->origin = xmemdupz(t->ep.url, (size_t)(path - t->ep.url));
+	t->authority = xmemdupz(auth, (size_t)(path - auth));
+	buf_addstr(&t->path, path);
+	if (r->key) {
+		buf_addch(&t->path, '/');
+		sigv4_uri_encode(&t->path, r->key, strlen(r->key), true);
+	} else if (r->path && strcmp(r->path, "/")) {
+		buf_addstr(&t->path, r->path);
+	}
+	if (!t->path.len)
+		buf_addch(&t->path, '/');
+	return 0;
+}
+
+/* A header line split into a signer header. */
+static void add_line(struct sigv4_request *s, const char *line)
+{
+	const char *colon = strchr(line, ':');
+	char *name;
+
+	if (!colon)
+		BUG("header line without ':': %s", line);
+	name = xmemdupz(line, (size_t)(colon - line));
+	colon++;
+	sigv4_add_header(s, name, colon + strspn(colon, " "));
+	free(name);
+}
+
+static int sign(struct aws_client *c, const struct aws_request *r,
+		const struct target *t, struct sigv4_request *s,
+		const char *payload_hash)
+{
+	s->method = r->method ? r->method : "POST";
+	s->path = t->path.ptr;
+	s->region = t->ep.signing_region;
+	s->service = c->svc->signing_name;
+	s->creds.access_key_id = c->creds->access_key_id;
+	s->creds.secret_access_key = c->creds->secret_access_key;
+	s->creds.session_token = c->creds->session_token;
+	s->time = time(NULL);
+	s->flags = c->svc == &aws_s3 ? SIGV4_S3 : 0;
+	s->payload = r->body;
+	s->payload_len = r->body_len;
+	s->payload_hash = payload_hash;
+	sigv4_add_header(s, "Host", t->authority);
+	for (size_t i = 0; i < r->headers.n; i++)
+		add_line(s, r->headers.v[i]);
+	for (size_t i = 0; i < r->nr_params; i++)
+		sigv4_add_param(s, r->params[i].name, r->params[i].value);
+	return sigv4_sign(s);
+}
+
+/* "Authorization" shown without its signature, key obfuscated. */
+static void mask_authorization(struct buf *out, const char *value)
+{
+	const char *cred = strstr(value, "Credential=");
+	const char *slash, *sig;
+
+	if (!cred) {
+		buf_addstr(out, "[hidden]");
+		return;
+	}
+	cred += 11;
+	slash = cred + strcspn(cred, "/,");
+	buf_add(out, value, (size_t)(cred - value));
+	{
+		char *akid = xmemdupz(cred, (size_t)(slash - cred));
+
+		aws_obfuscate(out, akid);
+		free(akid);
+	}
+	sig = strstr(slash, "Signature=");
+	if (sig) {
+		buf_add(out, slash, (size_t)(sig - slash));
+		buf_addstr(out, "Signature=[hidden]");
+	} else {
+		buf_addstr(out, slash);
+	}
+}
+
+static bool printable(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\t')
+			return false;
+	return true;
+}
+
+static void dry_print(struct aws_client *c, const struct aws_request *r,
+		      const struct sigv4_request *s, const char *url)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "dry run: %s %s", s->method, url);
+	for (size_t i = 0; i < s->nr_headers; i++) {
+		const struct sigv4_header *h = &s->headers[i];
+
+		buf_addf(&b, "\n    %s: ", h->name);
+		if (!strcasecmp(h->name, "Authorization"))
+			mask_authorization(&b, h->value);
+		else if (!strcasecmp(h->name, "X-Amz-Security-Token"))
+			buf_addstr(&b, "[hidden]");
+		else
+			buf_addstr(&b, h->value);
+	}
+	if (r->body_fd >= 0)
+		buf_addf(&b, "\n    (body: %" PRIu64 " bytes of a file)",
+			 r->body_size);
+	else if (r->body_len && r->body_len <= AWS_DRY_BODY_MAX &&
+		 printable(r->body, r->body_len))
+		buf_addf(&b, "\n    %.*s", (int)r->body_len,
+			 (const char *)r->body);
+	else if (r->body_len)
+		buf_addf(&b, "\n    (body: %zu bytes)", r->body_len);
+	c->log(c->log_payload, b.ptr);
+	buf_release(&b);
+}
+
+/* Does a 200 answer of S3 hide an <Error>? */
+static bool hidden_error(const struct aws_response *resp)
+{
+	const char *p = resp->http.body.ptr;
+	size_t len = resp->http.body.len;
+
+	while (len && strchr(" \t\r\n", *p)) {
+		p++;
+		len--;
+	}
+	if (len > 5 && !memcmp(p, "<?xml", 5)) {
+		const char *gt = memchr(p, '>', len);
+
+		if (!gt)
+			return false;
+		len -= (size_t)(gt + 1 - p);
+		p = gt + 1;
+		while (len && strchr(" \t\r\n", *p)) {
+			p++;
+			len--;
+		}
+	}
+	return len >= 7 && !memcmp(p, "<Error>", 7);
+}
+
+static void describe_target(struct buf *b, const struct aws_client *c,
+			    const struct aws_request *r)
+{
+	if (c->svc == &aws_s3 && r->bucket)
+		buf_addf(b, " 's3://%s%s%s'", r->bucket, r->key ? "/" : "",
+			 r->key ? r->key : "");
+}
+
+/* The one message of a failed answer (see aws.h). */
+static int answer_error(struct aws_client *c, const struct aws_request *r,
+			const struct aws_response *resp)
+{
+	const struct aws_error *e = &resp->error;
+	struct buf b = BUF_INIT;
+	bool denied = aws_error_access_denied(e->code) ||
+		      (resp->status == 403 && !strcmp(e->code, "Forbidden"));
+	const char *bucket_region =
+		aws_response_header(resp, "x-amz-bucket-region");
+	int code = FY_EFAIL;
+
+	buf_addstr(&b, r->op);
+	describe_target(&b, c, r);
+	buf_addf(&b, ": %s", e->code);
+	if (e->message)
+		buf_addf(&b, ": %s", e->message);
+	else
+		buf_addf(&b, " (HTTP %ld)", resp->status);
+	if (!bucket_region)
+		bucket_region = e->region;
+	if (bucket_region && c->svc == &aws_s3 &&
+	    strcmp(bucket_region, c->region))
+		buf_addf(&b, "; the bucket is in region '%s': set `region: %s`",
+			 bucket_region, bucket_region);
+	if (denied && r->iam_action && r->iam_resource) {
+		char acct[13];
+		bool has = e->message && awsiam_account_from(e->message, acct);
+		char *res =
+			awsiam_with_account(r->iam_resource, has ? acct : NULL);
+		char *grant = awsiam_with_account(
+			r->iam_grant ? r->iam_grant : r->iam_resource,
+			has ? acct : NULL);
+		char *st = awsiam_statement(r->iam_action, grant);
+
+		buf_addf(&b,
+			 "; the credentials are not allowed %s on %s; a policy "
+			 "statement that allows it: %s",
+			 r->iam_action, res, st);
+		free(res);
+		free(grant);
+		free(st);
+	}
+	if (resp->status == 404)
+		code = FY_ENOTFOUND;
+	else if (resp->status == 403 || auth_code(e->code))
+		code = FY_EAUTH;
+	err_set(code, "%s", b.ptr);
+	buf_release(&b);
+	return code;
+}
+
+/* One attempt: sign, send, parse an error answer.  *transport: no answer. */
+static int attempt(struct aws_client *c, const struct aws_request *r,
+		   const struct target *t, const char *payload_hash,
+		   struct aws_response *resp, bool *transport)
+{
+	struct sigv4_request s = SIGV4_REQUEST_INIT;
+	struct http_request hr = HTTP_REQUEST_INIT;
+	struct svec lines = SVEC_INIT;
+	struct range_body rb = { r->body_fd, r->body_off, r->body_size, false };
+	struct buf url = BUF_INIT;
+	int err;
+
+	*transport = false;
+	err = sign(c, r, t, &s, payload_hash);
+	if (err < 0)
+		goto out;
+	buf_addf(&url, "%s%s", t->origin, s.wire_path.ptr);
+	if (s.wire_query.len)
+		buf_addf(&url, "?%s", s.wire_query.ptr);
+	if (c->dry_run) {
+		if (c->log)
+			dry_print(c, r, &s, url.ptr);
+		resp->status = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < s.nr_headers; i++)
+		svec_pushf(&lines, "%s: %s", s.headers[i].name,
+			   s.headers[i].value);
+	svec_push(&lines, "Expect:");
+	hr.method = s.method;
+	hr.url = url.ptr;
+	hr.headers = &lines;
+	hr.stall_ms = AWS_STALL_MS;
+	hr.progress = r->progress;
+	hr.progress_payload = r->progress_payload;
+	if (r->body_fd >= 0) {
+		hr.read = range_read;
+		hr.read_payload = &rb;
+		hr.body_size = (int64_t)r->body_size;
+	} else if (r->body) {
+		hr.body = r->body;
+		hr.body_len = r->body_len;
+	}
+	aws_response_release(resp);
+	if (r->body_limit)
+		buf_set_limit(&resp->http.body, r->body_limit);
+	err = http_request(c->http, &hr, &resp->http);
+	if (err < 0) {
+		*transport =
+			!rb.failed && (err == FY_EFAIL || err == FY_ETIMEOUT);
+		goto out;
+	}
+	resp->status = resp->http.status;
+	if (resp->status >= 300 ||
+	    (r->s3_200_error && resp->status == 200 && hidden_error(resp))) {
+		aws_error_parse(
+			&resp->error, c->svc->protocol, resp->status,
+			resp->http.body.ptr, resp->http.body.len,
+			aws_response_header(resp, "x-amzn-query-error"));
+		if (resp->status < 300)
+			resp->error.status = 500;
+	}
+out:
+	sigv4_release(&s);
+	svec_release(&lines);
+	buf_release(&url);
+	return err;
+}
+
+int aws_send(struct aws_client *c, const struct aws_request *r,
+	     struct aws_response *resp)
+{
+	struct target t = { AWS_ENDPOINT_INIT, NULL, NULL, BUF_INIT };
+	char hex[65];
+	const char *payload_hash = r->payload_hash;
+	int cost = 0;
+	int err;
+
+	err = target_init(c, r, &t);
+	if (err < 0)
+		goto out;
+	if (!payload_hash && r->body_fd >= 0 && !c->dry_run) {
+		err = hash_range(r->body_fd, r->body_off, r->body_size, hex);
+		if (err < 0)
+			goto out;
+		payload_hash = hex;
+	}
+	for (int n = 1;; n++) {
+		bool transport = false, failed;
+		unsigned wait;
+
+		err = attempt(c, r, &t, payload_hash, resp, &transport);
+		if (err < 0 && !transport)
+			goto out;
+		failed = err < 0 || resp->error.code;
+		if (!failed) {
+			c->quota += cost ? cost : 1;
+			if (c->quota > AWS_RETRY_QUOTA)
+				c->quota = AWS_RETRY_QUOTA;
+			goto out;
+		}
+		if (!transport && !aws_error_retryable(resp->error.status,
+						       resp->error.code)) {
+			err = answer_error(c, r, resp);
+			goto out;
+		}
+		cost = err == FY_ETIMEOUT ? AWS_TIMEOUT_COST : AWS_RETRY_COST;
+		if (n >= c->max_attempts || c->quota < cost) {
+			if (!transport)
+				err = answer_error(c, r, resp);
+			if (n > 1)
+				err_wrap(err, "after %d attempts", n);
+			goto out;
+		}
+		c->quota -= cost;
+		if (n == 1)
+			c->retried++;
+		c->retries++;
+		wait = aws_backoff_ms((unsigned)n, next_random(c), c->base_ms);
+		if (transport)
+			logf_(c,
+			      "%s: %s; retrying (attempt %d of %d) in %.1f s",
+			      r->op, err_msg(), n + 1, c->max_attempts,
+			      wait / 1000.0);
+		else
+			logf_(c,
+			      "%s: HTTP %ld %s; retrying (attempt %d of %d) in "
+			      "%.1f s",
+			      r->op, resp->status, resp->error.code, n + 1,
+			      c->max_attempts, wait / 1000.0);
+		sleep_ms(wait);
+	}
+out:
+	target_release(&t);
+	return err;
+}
+
+int aws_json_call(struct aws_client *c, const char *op, const struct val *in,
+		  struct val **out, const char *iam_resource)
+{
+	struct aws_request r = AWS_REQUEST_INIT;
+	struct aws_response resp = AWS_RESPONSE_INIT;
+	struct val *empty = in ? NULL : val_map();
+	struct buf body = BUF_INIT, action = BUF_INIT;
+	struct val *v = NULL;
+	int err;
+
+	json_write(&body, in ? in : empty, 0);
+	buf_addf(&action, "%s:%s", c->svc->iam_prefix, op);
+	r.op = op;
+	r.body = body.ptr;
+	r.body_len = body.len;
+	r.iam_action = action.ptr;
+	r.iam_resource = iam_resource ? iam_resource : "*";
+	aws_request_header(&r, "Content-Type", "application/x-amz-json-1.1");
+	svec_pushf(&r.headers, "X-Amz-Target: %s.%s", c->svc->target_prefix,
+		   op);
+	err = aws_send(c, &r, &resp);
+	if (!err && (c->dry_run || !resp.http.body.len))
+		v = val_map();
+	else if (!err &&
+		 json_parse(&v, resp.http.body.ptr, resp.http.body.len, 0) < 0)
+		err = err_wrap(FY_EFAIL, "%s: bad JSON answer", op);
+	if (!err && v && v->type != VAL_MAP)
+		err = err_set(FY_EFAIL, "%s: the answer is not a JSON object",
+			      op);
+	if (!err) {
+		*out = v;
+		v = NULL;
+	}
+	val_free(v);
+	val_free(empty);
+	buf_release(&body);
+	buf_release(&action);
+	aws_request_release(&r);
+	aws_response_release(&resp);
+	return err;
+}
+
+void aws_form_add(struct buf *form, const char *name, const char *value)
+{
+	if (form->len)
+		buf_addch(form, '&');
+	sigv4_uri_encode(form, name, strlen(name), false);
+	buf_addch(form, '=');
+	sigv4_uri_encode(form, value, strlen(value), false);
+}
+
+int aws_query_call(struct aws_client *c, const char *action, const char *form,
+		   struct xml_node **out, const char *iam_resource)
+{
+	struct aws_request r = AWS_REQUEST_INIT;
+	struct aws_response resp = AWS_RESPONSE_INIT;
+	struct buf body = BUF_INIT, act = BUF_INIT;
+	struct xml_node *x = NULL;
+	int err;
+
+	aws_form_add(&body, "Action", action);
+	aws_form_add(&body, "Version", c->svc->api_version);
+	if (form && *form)
+		buf_addf(&body, "&%s", form);
+	buf_addf(&act, "%s:%s", c->svc->iam_prefix, action);
+	r.op = action;
+	r.body = body.ptr;
+	r.body_len = body.len;
+	r.iam_action = act.ptr;
+	r.iam_resource = iam_resource ? iam_resource : "*";
+	aws_request_header(&r, "Content-Type",
+			   "application/x-www-form-urlencoded; charset=utf-8");
+	err = aws_send(c, &r, &resp);
+	if (!err && !c->dry_run &&
+	    xml_parse(&x, resp.http.body.ptr, resp.http.body.len) < 0)
+		err = err_wrap(FY_EFAIL, "%s: bad XML answer", action);
+	if (!err)
+		*out = x;
+	buf_release(&body);
+	buf_release(&act);
+	aws_request_release(&r);
+	aws_response_release(&resp);
+	return err;
+}
