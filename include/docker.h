@@ -241,7 +241,10 @@ void docker_stream_close(struct docker_stream *s);
 int docker_run(struct docker *d, const struct docker_spec *spec,
 	       docker_output_fn fn, void *payload, int *exit_code);
 
-/* Exec: a command in a running container (spec: cmd, env, workdir, user, tty, privileged). */
+/*
+ * Exec: a command in a running container.  Of the spec, only cmd, env,
+ * workdir, user, tty and privileged count.
+ */
 int docker_exec_create(struct docker *d, const char *id,
 		       const struct docker_spec *spec, char **exec_id);
 int docker_exec_start(struct docker *d, const char *exec_id, bool tty,

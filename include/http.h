@@ -141,7 +141,7 @@ void http_response_release(struct http_response *r);
 const char *http_response_header(const struct http_response *r,
 				 const char *name);
 
-/* `url` without the user and password part ("https://u:p@h/" -> "https://h/"). */
+/* `url` without its user and password: "https://u:p@h/" -> "https://h/". */
 char *http_url_redact(const char *url);
 /*
  * Append `s` percent-encoded: everything but RFC 3986's unreserved
