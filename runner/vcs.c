@@ -1,19 +1,14 @@
 #include "compat.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <git2.h>
 
 #include "buf.h"
-#include "config.h"
 #include "error.h"
 #include "fs.h"
-#include "loader.h"
-#include "log.h"
 #include "svec.h"
 #include "vcs.h"
 #include "vcs_git.h"

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -12,7 +11,6 @@
 #include "error.h"
 #include "fs.h"
 #include "loader.h"
-#include "log.h"
 #include "svec.h"
 #include "vcs.h"
 #include "vcs_git.h"
