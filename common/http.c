@@ -534,6 +534,16 @@ static int transfer_result(struct http_client *c)
 		return 0;
 	if (c->result == CURLE_OPERATION_TIMEDOUT)
 		code = FY_ETIMEOUT;
+	if (c->result == CURLE_COULDNT_CONNECT && c->req->unix_socket) {
+		/* curl would speak of "localhost port 80" */
+		long os = 0;
+		char why[256];
+
+		curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os);
+		if (os)
+			return err_set(code, "%s: cannot connect: %s", c->what,
+				       strerror_r((int)os, why, sizeof(why)));
+	}
 	return err_set(code, "%s: %s", c->what,
 		       c->errbuf[0] ? c->errbuf
 				    : curl_easy_strerror(c->result));

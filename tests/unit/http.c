@@ -425,7 +425,9 @@ void test_http__unix_socket(void)
 		req.url = "http://localhost/hello";
 		req.unix_socket = "/nonexistent/ferry.sock";
 		check_int(http_request(c, &req, &r), ==, FY_EFAIL);
-		check(strstr(err_msg(), "socket '/nonexistent/ferry.sock'"));
+		check_str(err_msg(), "GET http://localhost/hello (socket "
+				     "'/nonexistent/ferry.sock'): cannot "
+				     "connect: No such file or directory");
 	}
 	http_response_release(&r);
 	http_client_free(c);
