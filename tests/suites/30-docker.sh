@@ -3,6 +3,8 @@
 # engine, then against a second engine started here on 127.0.0.1 with TLS
 # client authentication (certificates made with the openssl CLI).
 #   - tests/setup/docker.sh: the engine and the test base image;
+#   - a registry on 127.0.0.1 (docker-registry, installed when missing)
+#     with one small image, for a real pull;
 #   - unit-tests docker__ with FERRY_REQUIRE_DOCKER=1: engine tests fail,
 #     never skip, when the engine or the image is missing;
 #   - unit-tests docker_tls: DOCKER_HOST=tcp:// with DOCKER_TLS_VERIFY.
@@ -41,6 +43,10 @@ unit() {
 	fail=$((fail + f))
 }
 
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 tls_pid=""
 cleanup() {
 	if [ -n "$tls_pid" ]; then
@@ -51,6 +57,7 @@ cleanup() {
 			i=$((i + 1))
 		done
 	fi
+	[ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null
 	docker ps -aq --filter label=io.ferry.test=unit 2>/dev/null |
 		xargs -r docker rm -f >/dev/null 2>&1
 	rm -rf "$tmp"
@@ -62,9 +69,53 @@ if [ ! -x "$UNIT" ]; then
 	echo "$pass passed, $fail failed"
 	exit 1
 fi
+# A registry on 127.0.0.1 (Debian's docker-registry) holding one small
+# image, for a real pull with progress; the engine trusts 127.0.0.0/8.
+reg_pid=""
+start_registry() {
+	if ! command -v docker-registry >/dev/null 2>&1; then
+		[ "$(id -u)" = 0 ] || return 1
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends docker-registry >/dev/null 2>&1 ||
+			return 1
+	fi
+	rport=$(free_port) || return 1
+	r=$tmp/registry
+	mkdir -p "$r/data" "$r/img" || return 1
+	cat >"$r/config.yml" <<EOF2
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $r/data
+http:
+  addr: 127.0.0.1:$rport
+EOF2
+	setsid docker-registry serve "$r/config.yml" >"$r/log" 2>&1 </dev/null &
+	reg_pid=$!
+	i=0
+	until curl -sf "http://127.0.0.1:$rport/v2/" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && return 1
+		sleep 0.2
+	done
+	# One layer of 8 MiB of random bytes: enough for progress lines.
+	head -c 8388608 /dev/urandom >"$r/img/blob" &&
+	tar -C "$r/img" -cf - blob |
+		docker import - "127.0.0.1:$rport/ferry-test/tiny:1" >/dev/null &&
+	docker push -q "127.0.0.1:$rport/ferry-test/tiny:1" >/dev/null &&
+	docker rmi "127.0.0.1:$rport/ferry-test/tiny:1" >/dev/null
+}
+
 if sh tests/setup/docker.sh; then
 	ok "docker: engine and test image ready (${FERRY_TEST_IMAGE:-ferry/debian:bookworm})"
-	unit docker__ FERRY_REQUIRE_DOCKER=1
+	if start_registry; then
+		ok "docker: registry on 127.0.0.1:$rport with ferry-test/tiny:1"
+		unit docker__ FERRY_REQUIRE_DOCKER=1 \
+			FERRY_TEST_REGISTRY="127.0.0.1:$rport"
+	else
+		bad "docker: cannot start a local registry (docker-registry)"
+		unit docker__ FERRY_REQUIRE_DOCKER=1
+	fi
 else
 	bad "docker: tests/setup/docker.sh could not provide the engine and image"
 fi
@@ -101,10 +152,6 @@ extendedKeyUsage=serverAuth" &&
 	cp "$d/otherca.pem" "$tmp/other/ca.pem" &&
 	cp "$d/otherclient.pem" "$tmp/other/cert.pem" &&
 	cp "$d/otherclient-key.pem" "$tmp/other/key.pem"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 if ! make_certs; then

@@ -924,6 +924,63 @@ void test_docker__engine_image_import_tag_remove(void)
 	docker_close(d);
 }
 
+struct seen {
+	int lines, sized;
+	bool layer_done;
+	struct buf last;
+};
+
+static void on_progress(const struct docker_progress *p, void *payload)
+{
+	struct seen *s = payload;
+
+	s->lines++;
+	if (p->total > 0 && p->current > 0 && p->current <= p->total && p->id)
+		s->sized++;
+	if (p->status && strstr(p->status, "Pull complete"))
+		s->layer_done = true;
+	buf_reset(&s->last);
+	buf_addstr(&s->last, p->status ? p->status : "");
+}
+
+void test_docker__engine_registry_pull(void)
+{
+	const char *reg = getenv("FERRY_TEST_REGISTRY");
+	struct seen seen = { 0, 0, false, BUF_INIT };
+	struct docker *d = NULL;
+	char ref[128], none[128], untagged[128];
+
+	if (!reg) {
+		printf("    skipped: no registry (tests/suites/30-docker.sh "
+		       "starts one)\n");
+		return;
+	}
+	if (!engine_up(&d, false))
+		return;
+	snprintf(ref, sizeof(ref), "%s/ferry-test/tiny:1", reg);
+	snprintf(none, sizeof(none), "%s/ferry-test/tiny:nope", reg);
+	snprintf(untagged, sizeof(untagged), "%s/ferry-test/tiny", reg);
+	docker_image_remove(d, ref, true);
+	check_ok(docker_image_pull(d, ref, NULL, on_progress, &seen));
+	check_int(seen.lines, >=, 3);
+	check_int(seen.sized, >=, 1);
+	check(seen.layer_done);
+	check(strstr(seen.last.ptr, "Downloaded newer image for"));
+	check_ok(docker_image_inspect(d, ref, NULL));
+	check_ok(docker_image_remove(d, ref, false));
+
+	check(docker_image_pull(d, none, NULL, NULL, NULL) < 0);
+	check(strstr(err_msg(), "docker: pull '"));
+	check(strstr(err_msg(), "tiny:nope"));
+	check(strstr(err_msg(), "manifest unknown"));
+	/* No tag means :latest, never every tag. */
+	check(docker_image_pull(d, untagged, NULL, NULL, NULL) < 0);
+	check(strstr(err_msg(), "tiny:latest"));
+	check_int(docker_image_inspect(d, ref, NULL), ==, FY_ENOTFOUND);
+	buf_release(&seen.last);
+	docker_close(d);
+}
+
 /* TLS: the second engine started by tests/suites/30-docker.sh. */
 
 static bool tls_env(const char **host, const char **certs, const char **other)
