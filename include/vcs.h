@@ -65,6 +65,7 @@ struct vcs_info {
 	char *workdir;		      /* local: top of the work tree */
 	char *gitdir;		      /* repository (local .git or mirror) */
 	char *url;		      /* remote: the URL as given */
+	char *origin_url;	      /* local: the `origin` URL, or NULL */
 	/* remote: what the last fetch into the mirror transferred */
 	size_t fetched_objects;
 	uint64_t fetched_bytes;
@@ -269,10 +270,13 @@ struct vcs_checkout_opts {
 
 /*
  * Make `workspace` (must not exist, or be empty) a clone of the mirror
- * resolved in `info`, with `origin` set to the URL without credentials,
+ * resolved in `info` (or of the local repository of vcs_local_info(), for
+ * a workspace with a .git), with `origin` set to the URL (local: the
+ * `origin` URL) without credentials,
  * the branch (for branch builds) created, and HEAD detached at
- * info->commit with its files checked out.  On failure the workspace is
- * removed.
+ * info->commit with its files checked out.  Submodules come from their
+ * mirrors (ropts->cache_root is needed then, also for a local info).  On
+ * failure the workspace is removed.
  */
 int vcs_checkout(const struct vcs_info *info, const char *workspace,
 		 const struct vcs_remote_opts *ropts,

@@ -180,6 +180,18 @@ char *vcs_branch_at(git_repository *repo, const git_oid *oid, const char *avoid)
 
 /* ---- the local checkout -------------------------------------------------- */
 
+static char *origin_url(git_repository *repo)
+{
+	git_remote *origin = NULL;
+	char *url = NULL;
+
+	if (!git_remote_lookup(&origin, repo, "origin") &&
+	    git_remote_url(origin))
+		url = xstrdup(git_remote_url(origin));
+	git_remote_free(origin);
+	return url;
+}
+
 static char *local_slug(git_repository *repo)
 {
 	git_remote *origin = NULL;
@@ -296,6 +308,7 @@ int vcs_local_info(struct vcs_info *out, const char *dir)
 	info.event_type = xstrdup("push");
 	info.workdir = xstrdup(git_repository_workdir(repo));
 	info.gitdir = xstrdup(git_repository_path(repo));
+	info.origin_url = origin_url(repo);
 	*out = info;
 	memset(&info, 0, sizeof(info));
 out:

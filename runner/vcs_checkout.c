@@ -237,11 +237,12 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	git_oid oid;
 	char *lock = NULL, *parent = fs_dirname(workspace);
 	const char *branch;
+	const char *url = info->url ? info->url : info->origin_url;
 	int lfd = -1, gerr, err;
 	bool made = false;
 
-	if (!info->gitdir || !info->url)
-		BUG("vcs_checkout needs vcs_remote_resolve's info");
+	if (!info->gitdir)
+		BUG("vcs_checkout without a repository");
 	vcs_git_setup();
 	err = fs_mkdir_p(parent, 0755);
 	if (!err)
@@ -249,8 +250,11 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	if (err < 0)
 		goto out;
 	made = true;
-	lock = vcs_lock_path(info->gitdir);
-	err = vcs_lock(&lfd, lock, false, ropts->lock_timeout, info->gitdir);
+	if (info->url) {
+		lock = vcs_lock_path(info->gitdir);
+		err = vcs_lock(&lfd, lock, false, ropts->lock_timeout,
+			       info->gitdir);
+	}
 	if (err < 0)
 		goto out;
 	co.local = GIT_CLONE_LOCAL;
@@ -261,7 +265,8 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 				   info->gitdir, workspace);
 		goto out;
 	}
-	err = set_origin(repo, info->url);
+	if (url)
+		err = set_origin(repo, url);
 	if (err < 0)
 		goto out;
 	gerr = git_oid_fromstr(&oid, info->commit);
@@ -285,7 +290,8 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 		goto out;
 	vcs_unlock(&lfd);
 	if (copts && copts->submodules)
-		err = checkout_submodules(repo, info->url, ropts, 0);
+		err = checkout_submodules(repo, url ? url : info->workdir,
+					  ropts, 0);
 out:
 	vcs_unlock(&lfd);
 	git_commit_free(c);

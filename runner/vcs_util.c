@@ -42,6 +42,7 @@ void vcs_info_release(struct vcs_info *info)
 	free(info->workdir);
 	free(info->gitdir);
 	free(info->url);
+	free(info->origin_url);
 	memset(info, 0, sizeof(*info));
 }
 

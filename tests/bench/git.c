@@ -23,6 +23,7 @@
  *   bench-git export [--dirty] [--no-submodules] DIR DEST
  *   bench-git resolve [OPTS] CACHE URL
  *   bench-git checkout [OPTS] CACHE URL WORKSPACE
+ *   bench-git workspace [OPTS] CACHE DIR WORKSPACE   (local checkout)
  *   bench-git read [OPTS] CACHE URL PATH [REV]
  *   bench-git import [OPTS] CACHE URL|--local=DIR TEMPLATE REPO PATH [REF]
  *   bench-git hold CACHE URL SECONDS       (hold the mirror's write lock)
@@ -361,6 +362,24 @@ int main(int argc, char **argv)
 			(a.dirty ? VCS_EXPORT_DIRTY : 0) |
 				(a.submodules ? 0 : VCS_EXPORT_NO_SUBMODULES));
 		return err < 0 ? fail(err) : 0;
+	}
+	if (!strcmp(cmd, "workspace")) {
+		struct vcs_info info = VCS_INFO_INIT;
+		struct vcs_checkout_opts co = { a.submodules };
+
+		if (need(&a, 3, "workspace [OPTS] CACHE DIR WORKSPACE"))
+			return 64;
+		a.ro.cache_root = a.pos[0];
+		err = vcs_local_info(&info, a.pos[1]);
+		if (!err)
+			err = vcs_checkout(&info, a.pos[2], &a.ro, &co);
+		if (err < 0) {
+			vcs_info_release(&info);
+			return fail(err);
+		}
+		print_info(&info);
+		vcs_info_release(&info);
+		return 0;
 	}
 	if (!strcmp(cmd, "resolve"))
 		return cmd_resolve(&a, false);

@@ -130,6 +130,17 @@ run "$B" info "$T/empty"
 [ $rc = 2 ] && has ENOTFOUND err && has 'no commit' err &&
 	ok "local info: no commit yet" || bad "local info: empty repo"
 
+# a workspace with a .git from the local checkout (submodules via mirrors)
+git -C "$L" checkout -q --detach origin/feature
+run "$B" workspace "$T/lcache" "$L" "$T/lws"
+[ $rc = 0 ] && [ "$(git -C "$T/lws" rev-parse HEAD)" = "$FEATURE" ] &&
+	[ "$(git -C "$T/lws" remote get-url origin)" = "$R/main.git" ] &&
+	[ -f "$T/lws/feature.txt" ] && [ "$(cat "$T/lws/sub/deep/lib.txt")" = lib ] &&
+	[ -z "$(git -C "$T/lws" status --porcelain)" ] &&
+	ok "local workspace: a clone of the checkout at HEAD, origin kept" ||
+	bad "local workspace"
+git -C "$L" checkout -q main
+
 # clean export: HEAD as committed, whatever the work tree holds
 echo changed >>"$L/README"
 echo new >"$L/untracked.txt"
