@@ -2,27 +2,36 @@
  * regex.c: Ruby (Onigmo) regular expressions on PCRE2; the only file that
  * includes <pcre2.h>.
  *
- * A pattern is first rewritten from Ruby's syntax into PCRE2's, then
- * compiled with PCRE2_MULTILINE (Ruby's `^` and `$` are line anchors) and
- * PCRE2_UTF.  The rewrite handles what the two disagree on:
+ * A pattern is rewritten from Ruby's syntax into PCRE2's, then compiled
+ * with PCRE2_UTF, PCRE2_UCP (Ruby's POSIX brackets and `\b` know
+ * Unicode) and PCRE2_MULTILINE (Ruby's `^` and `$` are line anchors).
+ * The rewrite covers where the two disagree:
  *
- *  - `\h`/`\H` are hex digits in Ruby, horizontal space in PCRE2;
- *  - `\v` is the VT character in Ruby, a class in PCRE2;
- *  - `\uHHHH`, `\u{H ...}` and `\C-x` exist only in Ruby;
- *  - other letters after a backslash that mean nothing to Ruby are the
- *    letter itself (`\y`, `\Q`, `\E`, `\N`, `\L`, ...);
- *  - `(?m)` is Ruby's dot-all, PCRE2's `(?s)`; `(?s)` is an error;
- *  - `{,n}` is `{0,n}`, and a quantifier after a quantifier (`a**`,
- *    `a{2}+`) repeats the repetition, where PCRE2 would refuse it or read
- *    a possessive quantifier;
- *  - a quantified anchor (`^*`) is allowed;
- *  - nested classes `[a-z[0-9]]` are unions; `:`, `.` and `=` in a class
- *    are plain characters (PCRE2 would read POSIX forms into `[:x:]`).
+ *  - `\d`, `\w`, `\s` are ASCII in Ruby: spelled out as ASCII sets;
+ *  - `\h`/`\H` are hex digits in Ruby; `\v` is the VT character; `\R`
+ *    is spelled out;
+ *  - `\uHHHH`, `\u{H ...}`, `\C-x` and `\xHH` byte sequences exist only
+ *    in Ruby; other letters after a backslash that mean nothing to Ruby
+ *    are the letter itself (`\y`, `\Q`, `\E`, `\N`, `\L`, ...);
+ *  - `(?m)` is Ruby's dot-all (PCRE2's `(?s)`), `(?s)` an error; an option
+ *    group `(?i)` covers the rest of its group, alternatives included;
+ *    extended mode `(?x)` is done here;
+ *  - `{,n}` is `{0,n}`; `a{n}?` is `(?:a{n})?`; a quantifier on a
+ *    quantifier repeats it (reduced as Onigmo does: `a?*` is `a*`); a
+ *    quantified anchor is the anchor or nothing;
+ *  - classes: nested classes are unions, `&&` intersections, POSIX
+ *    brackets are checked as Onigmo does, `:`, `.`, `=` are plain;
+ *  - `(?~X)` (the absent operator) becomes `(?:(?!X)(?s:.))*`, which
+ *    differs when X can match the empty string (Onigmo then never
+ *    matches);
+ *  - names must be defined before `\k<name>`; some constructs are refused
+ *    in look-behinds, as Onigmo refuses them.
  *
- * Known differences that remain: POSIX brackets and `\b` are ASCII-only
- * here and Unicode-aware in Ruby, case folding is one character to one,
- * negated nested classes, `&&` and the absent operator `(?~...)` are
- * refused with an error.
+ * Known differences that remain: case folding is one character to one
+ * (Ruby also folds "ss" and "\u00df"), a negated property under (?i) does
+ * not take case variants into account, `\k<name>` for a name given to
+ * several groups refers to the first set one only, and a few odd
+ * combinations that Onigmo refuses inside look-behinds pass.
  */
 #include "compat.h"
 
@@ -60,6 +69,7 @@ struct rx_group {
 	bool implicit; /* opened by `(?i)`: closes with the enclosing group */
 	bool ext;      /* extended mode outside the group */
 	int behind;    /* 1: (?<=, 2: (?<! */
+	bool absent;   /* Ruby's absent operator (?~...) */
 };
 
 /* The rewrite from Ruby's syntax into PCRE2's. */
@@ -1003,6 +1013,7 @@ static bool rx_options(struct rx *r)
 	r->groups[r->ngroups].implicit = c == ')';
 	r->groups[r->ngroups].ext = r->ext;
 	r->groups[r->ngroups].behind = 0;
+	r->groups[r->ngroups].absent = false;
 	r->ngroups++;
 	r->ext = ext;
 	buf_addstr(&r->out, "(?");
@@ -1058,9 +1069,7 @@ static void rx_group(struct rx *r)
 			n = 3;
 			r->named = true;
 		} else if (d == '~') {
-			rx_fail(r, "the absent operator (?~...) is not "
-				   "supported");
-			return;
+			n = 3;
 		} else {
 			rx_fail(r, d < 0 ? "end pattern in group"
 					 : "undefined group option");
@@ -1079,12 +1088,17 @@ static void rx_group(struct rx *r)
 	r->groups[r->ngroups].ext = r->ext;
 	r->groups[r->ngroups].behind =
 		n == 4 ? (rx_peek(r, 3) == '=' ? 1 : 2) : 0;
+	r->groups[r->ngroups].absent = c == '?' && d == '~';
 	r->behind += n == 4;
 	r->behind_not += n == 4 && rx_peek(r, 3) == '!';
 	r->ngroups++;
 	if (n == 3 && (d == '<' || d == '\''))
 		rx_group_name(r, r->i + 3, d == '<' ? '>' : '\'');
-	buf_add(&r->out, r->p + r->i, n);
+	if (c == '?' && d == '~')
+		/* (?~X): the longest run that does not contain X. */
+		buf_addstr(&r->out, "(?:(?:(?!");
+	else
+		buf_add(&r->out, r->p + r->i, n);
 	r->i += n;
 	rx_no_atom(r);
 }
@@ -1105,7 +1119,8 @@ static void rx_close_group(struct rx *r)
 		rx_fail(r, "unmatched close parenthesis");
 		return;
 	}
-	buf_addch(&r->out, ')');
+	buf_addstr(&r->out,
+		   r->groups[r->ngroups - 1].absent ? ")(?s:.))*)" : ")");
 	r->i++;
 	r->ngroups--;
 	r->atom = r->groups[r->ngroups].at;

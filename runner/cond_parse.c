@@ -300,6 +300,7 @@ static struct cond_node *cp_word(struct cp *p)
 	if (end == start)
 		return NULL;
 	if (p->s[start] == '$') {
+		p->pos = start; /* point at the word */
 		cp_fail(p, "strings cannot start with a dollar (shell code "
 			   "does not work); quote the string to bypass this");
 		return NULL;
