@@ -64,14 +64,24 @@ static void offset_pos(const struct loader *l, size_t off, size_t *line,
 	*col = c;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[i], or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
+/* A malformed UTF-8 sequence, in libyaml's words. */
+struct utf8_problem {
+	const char *what;
+	size_t offset;
+	long value; /* the offending octet or code point, or -1 */
+};
+
+/* Length of the well-formed UTF-8 sequence at s[i], or 0 and *p. */
+static size_t utf8_seq(const unsigned char *s, size_t i, size_t len,
+		       struct utf8_problem *p)
 {
 	unsigned c = s[i], cp, min;
 	size_t n;
 
 	if (c < 0x80)
 		return 1;
+	p->offset = i;
+	p->value = -1;
 	if ((c & 0xe0) == 0xc0) {
 		n = 1;
 		cp = c & 0x1f;
@@ -85,34 +95,46 @@ static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
 		cp = c & 0x07;
 		min = 0x10000;
 	} else {
+		p->what = "invalid leading UTF-8 octet";
+		p->value = c;
 		return 0;
 	}
 	for (size_t k = 1; k <= n; k++) {
-		if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+		if (i + k >= len) {
+			p->what = "incomplete UTF-8 octet sequence";
 			return 0;
+		}
+		if ((s[i + k] & 0xc0) != 0x80) {
+			p->what = "invalid trailing UTF-8 octet";
+			p->offset = i + k;
+			p->value = s[i + k];
+			return 0;
+		}
 		cp = (cp << 6) | (s[i + k] & 0x3f);
 	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if (cp < min) {
+		p->what = "invalid length of a UTF-8 sequence";
 		return 0;
+	}
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		p->what = "invalid Unicode character";
+		p->value = cp;
+		return 0;
+	}
 	return n + 1;
 }
 
-/*
- * Well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF); on failure *bad is the offset of the first bad byte.
- */
-static bool utf8_valid(const char *text, size_t len, size_t *bad)
+/* Well-formed UTF-8 (no overlong forms, surrogates, nor past U+10FFFF)? */
+static bool utf8_valid(const char *text, size_t len, struct utf8_problem *p)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	struct utf8_problem ignored;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(s, i, len);
+		size_t n = utf8_seq(s, i, len, p ? p : &ignored);
 
-		if (!n) {
-			if (bad)
-				*bad = i;
+		if (!n)
 			return false;
-		}
 		i += n;
 	}
 	return true;
@@ -891,16 +913,20 @@ int loader_load(struct val **out, const char *text, size_t len,
 			       name, line + 1, col + 1);
 	}
 	{
-		size_t bad, line, col;
+		struct utf8_problem p;
+		size_t line, col;
 
-		if (!utf8_valid(text, len, &bad)) {
+		if (!utf8_valid(text, len, &p)) {
 			l.text = text;
 			l.len = len;
-			offset_pos(&l, bad, &line, &col);
-			return err_set(
-				FY_EINVALID,
-				"%s:%zu:%zu: invalid UTF-8 (byte 0x%02x)", name,
-				line + 1, col + 1, (unsigned char)text[bad]);
+			offset_pos(&l, p.offset, &line, &col);
+			if (p.value < 0)
+				return err_set(FY_EINVALID, "%s:%zu:%zu: %s",
+					       name, line + 1, col + 1, p.what);
+			return err_set(FY_EINVALID,
+				       "%s:%zu:%zu: %s (byte 0x%02lx)", name,
+				       line + 1, col + 1, p.what,
+				       (unsigned long)p.value & 0xff);
 		}
 	}
 	normalize_text(&norm, text, len);
