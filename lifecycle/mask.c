@@ -342,6 +342,13 @@ int mask_set_new(struct mask_set **out, const char *const *values, size_t n)
 	size_t cap = 1;
 
 	set->pat = xcalloc(n ? 2 * n : 1, sizeof(*set->pat));
+	/*
+	 * An unescaped form is never longer than its value: size the buffer
+	 * once, so that no reallocation leaves a copy of a secret behind.
+	 */
+	for (size_t i = 0; i < n; i++)
+		if (values[i])
+			buf_grow(&unesc, strlen(values[i]));
 	for (size_t i = 0; i < n; i++) {
 		if (!values[i] ||
 		    utf8_chars(values[i], strlen(values[i])) < MASK_MIN_CHARS)
