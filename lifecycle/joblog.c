@@ -546,12 +546,18 @@ static bool may_be_marker(const char *p, size_t n)
 /* Length of plain text at p: up to an ESC or a possible marker. */
 static size_t text_span(const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\033')
-			return i;
+	const char *esc = memchr(p, '\033', n);
+	size_t lim = esc ? (size_t)(esc - p) : n;
+	const char *m = memmem(p, lim, "travis_", 7);
+
+	if (m)
+		return (size_t)(m - p);
+	if (esc)
+		return lim;
+	/* "travis_" may begin in the last bytes and go on in the next */
+	for (size_t i = n > 6 ? n - 6 : 0; i < n; i++)
 		if (p[i] == 't' && may_be_marker(p + i, n - i))
 			return i;
-	}
 	return n;
 }
 
