@@ -219,7 +219,10 @@ int docker_container_inspect(struct docker *d, const char *id,
  *  3. docker_stream_close(), at the end or to give up early.
  *
  * `tty` must match the container's (or exec's) Tty setting: a TTY gives
- * one raw stream, passed on as stdout.
+ * one raw stream, passed on as stdout.  A stream belongs to its struct
+ * docker: close every stream before docker_close().  Stdin cannot be
+ * written through a stream (curl sees a plain HTTP response); feed a
+ * container files with docker_archive_put() instead.
  */
 struct docker_stream;
 
