@@ -262,6 +262,33 @@ void test_docker__endpoint_errors(void)
 	check_int(docker_open(&d, &ep), ==, FY_EFAIL);
 	check(!strncmp(err_msg(), want, strlen(want)));
 
+	/* Default ports, seen in the URL of the failed request. */
+	{
+		static const struct {
+			const char *host;
+			bool tls;
+			const char *url;
+		} cases[] = {
+			{ "tcp://127.0.0.1", false,
+			  "GET http://127.0.0.1:2375/version: " },
+			{ "tcp://127.0.0.1", true,
+			  "GET https://127.0.0.1:2376/version: " },
+			{ "tcp://[::1]", false,
+			  "GET http://[::1]:2375/version: " },
+			{ "tcp://127.0.0.1:1/some/path", false,
+			  "GET http://127.0.0.1:1/version: " },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			struct docker_endpoint e2 = { NULL };
+
+			e2.host = cases[i].host;
+			e2.tls = cases[i].tls;
+			check(docker_open(&d, &e2) < 0);
+			check(strstr(err_msg(), cases[i].url));
+		}
+	}
+
 	check(!mkdir("certs", 0755));
 	ep.tls = ep.tls_verify = true;
 	ep.cert_path = "certs";
