@@ -43,8 +43,9 @@ struct mask_set;
  * ("▸ NAME  last line"), and when closed as ONE line "▸ NAME  (3.2s)"
  * (the sum of the durations of its timing markers, else the time it was
  * open).  A fold still open when the job ends (an asserted command that
- * failed inside it) is printed in full after a "▾ NAME" line: its last
- * JOBLOG_FOLD_KEEP bytes or more, after a line counting what was left out.
+ * failed inside it) is printed after a "▾ NAME" line: all of it, or if it
+ * passed JOBLOG_FOLD_KEEP bytes, its last 3/4 to 1 MiB from a line start,
+ * after a line counting the bytes left out.
  * In plain mode the content is printed as it is, without markers.
  *
  * Parallel jobs.  Jobs sharing a joblog_term never mix within a line: a
@@ -131,8 +132,8 @@ int joblog_write(struct joblog *jl, const void *data, size_t len);
 
 /*
  * Call every few hundred milliseconds while the job is silent (from the
- * thread that writes): shows due unfinished lines, refreshes the status
- * line and flushes the log file when due.  Returns 0 or FY_EFAIL.
+ * thread that writes): shows unfinished lines that are due and flushes
+ * the log file when due.  Returns 0 or FY_EFAIL.
  */
 int joblog_tick(struct joblog *jl);
 
@@ -142,9 +143,11 @@ int joblog_tick(struct joblog *jl);
  * comes out first.  Returns 0 or FY_EFAIL.
  */
 int joblog_worker_message(struct joblog *jl, const char *text);
-/* The worker's messages for the hard time limit, the no-output timeout
+/*
+ * The worker's messages for the hard time limit, the no-output timeout
  * (Go's "%v" of the timeout, e.g. "10m0s") and a cancellation (reason
- * appended as is, possibly empty). */
+ * appended as is, possibly empty).
+ */
 int joblog_hard_limit(struct joblog *jl);
 int joblog_no_output(struct joblog *jl, uint64_t timeout_ms);
 int joblog_cancelled(struct joblog *jl, const char *reason);
@@ -168,8 +171,10 @@ bool joblog_limited(const struct joblog *jl);
 
 /* CLOCK_MONOTONIC in milliseconds, the clock of the functions above. */
 uint64_t joblog_now_ms(void);
-/* Append a duration as Go's time.Duration "%v" prints it: 10m0s, 1m30s,
- * 5s, 1.5s, 250ms, 1h0m0s, 0s. */
+/*
+ * Append a duration as Go's time.Duration "%v" prints it: 10m0s, 1m30s,
+ * 5s, 1.5s, 250ms, 1h0m0s, 0s.
+ */
 void joblog_format_duration(struct buf *out, uint64_t ms);
 
 #endif
