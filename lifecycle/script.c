@@ -327,13 +327,19 @@ static void emit_checkout(struct buf *out, const struct job_info *info)
 	{
 		struct buf t = BUF_INIT;
 
-		buf_addf(
-			&t,
-			"ferry: %s at %s%s%s%s copied into $TRAVIS_HOME/build/%s",
-			info->slug, info->commit ? info->commit : "HEAD",
-			info->branch ? " (" : "",
-			info->branch ? info->branch : "",
-			info->branch ? ")" : "", info->slug);
+		if (info->commit && *info->commit)
+			buf_addf(
+				&t,
+				"ferry: %s at %.12s%s%s%s copied into $TRAVIS_HOME/build/%s",
+				info->slug, info->commit,
+				info->branch ? " (" : "",
+				info->branch ? info->branch : "",
+				info->branch ? ")" : "", info->slug);
+		else
+			buf_addf(
+				&t,
+				"ferry: the directory %s copied into $TRAVIS_HOME/build/%s",
+				info->slug, info->slug);
 		buf_addstr(out, "echo ");
 		buf_add_shquote(out, t.ptr);
 		buf_addch(out, '\n');
@@ -767,7 +773,8 @@ int script_build(struct buf *out, const struct val *job,
 		 home, home);
 	buf_add(out, shlib_text, shlib_len);
 	buf_addstr(out,
-		   "\ntravis_preamble\ntravis_setup_env\nferry_setup_sudo\n");
+		   "\ntravis_preamble\ntravis_setup_env\nferry_setup_sudo\n"
+		   "trap ferry_save_state EXIT\n");
 
 	begin_fn(out, "configure");
 	end_fn(out);

@@ -99,7 +99,9 @@ struct val *request_data(const struct request_opts *r);
 
 int cmd_condition(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_images(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);

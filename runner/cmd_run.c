@@ -275,7 +275,8 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 	bool any_failed = false, any_errored = false, stop = false;
 
 	memset(outcome, 0, sizeof(*outcome));
-	joblog_term_init(&term, 1, in->plain);
+	/* With --json, stdout carries only the summary. */
+	joblog_term_init(&term, in->json ? 2 : 1, in->plain);
 	co.root_dir = in->workspace;
 	co.repo = in->vcs->slug;
 	co.fetcher = in->fetcher;
@@ -286,7 +287,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 	}
 	cli_print_msgs(stderr, in->config_name, &c->msgs, cli_color(2), false);
 	request = build_request(in);
-	if (!build_number) {
+	if (!build_number && !in->list) {
 		slug_dir = ferryconf_dir(in->conf, "runs", true);
 		free(run_dir);
 		run_dir = fs_join(slug_dir, in->vcs->slug);

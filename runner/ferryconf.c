@@ -10,10 +10,10 @@
 #include "val.h"
 #include "xalloc.h"
 
-static const char *const known_keys[] = { "data_dir", "images", "network",
-					  "limits",   "keys",	"git",
-					  "cache",    "aws",	"serve",
-					  "docker",   NULL };
+static const char *const known_keys[] = { "data_dir", "images",	  "network",
+					  "limits",   "keys",	  "git",
+					  "cache",    "aws",	  "serve",
+					  "docker",   "services", NULL };
 
 int ferryconf_duration(const char *s, long *out)
 {

@@ -14,9 +14,11 @@ const struct cmd cli_commands[] = {
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
 	{ "image", cmd_image, "build a base image locally with debootstrap" },
+	{ "images", cmd_images, "show which Docker image each job runs in" },
 	{ "lint", cmd_lint, "check a .travis.yml and report problems" },
 	{ "matrix", cmd_matrix, "list the jobs a .travis.yml expands to" },
 	{ "run", cmd_run, "run a build's jobs in Docker, as Travis does" },
+	{ "shell", cmd_shell, "open a shell in a kept job's container" },
 };
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);
 
@@ -46,10 +48,12 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-v") ||
 			   !strcmp(argv[i], "--verbose")) {
-			log_set_level(log_verbosity < LL_DEBUG ? log_verbosity + 1
-							       : LL_DEBUG);
+			log_set_level(log_verbosity < LL_DEBUG
+					      ? log_verbosity + 1
+					      : LL_DEBUG);
 		} else {
-			fprintf(stderr, "ferry: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "ferry: unknown option '%s'\n",
+				argv[i]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -72,7 +76,8 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < cli_ncommands; c++)
 		if (!strcmp(cli_commands[c].name, argv[i]))
 			return cli_commands[c].fn(argc - i, argv + i);
-	fprintf(stderr, "ferry: '%s' is not a ferry command (see 'ferry --help')\n",
+	fprintf(stderr,
+		"ferry: '%s' is not a ferry command (see 'ferry --help')\n",
 		argv[i]);
 	return EXIT_USAGE;
 }

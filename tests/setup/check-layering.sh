@@ -4,14 +4,14 @@ status=0
 only() {
 	hdr=$1; file=$2
 	found=$(grep -l "#include <$hdr" common/*.c runner/*.c lifecycle/*.c \
-		deployers/*.c include/*.h 2>/dev/null | grep -v "^$file\$")
+		deployers/*.c include/*.h 2>/dev/null | grep -vx "$file")
 	if [ -n "$found" ]; then
 		echo "only $file may include <$hdr>: $found" >&2
 		status=1
 	fi
 }
 only yaml.h runner/loader.c
-only git2.h runner/vcs.c
+only git2.h 'runner/vcs\(_remote\|_checkout\)\{0,1\}\.c'
 only curl/ common/http.c
 only openssl/ common/crypto.c
 only archive common/tarball.c

@@ -1,0 +1,5 @@
+grep -q 'Skipping the install step, as specified in the configuration.' "$log" || fail "install not skipped"
+grep -q 'Please override the script: key in your .travis.yml to run tests.' "$log" || fail "no script message"
+grep -q '^after_failure$' "$log" || fail "after_failure did not run"
+grep -q 'never' "$log" && fail "after_script ran"
+grep -q 'Done. Your build exited' "$log" && fail "a footer was printed"

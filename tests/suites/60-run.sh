@@ -1,0 +1,113 @@
+#!/bin/bash
+# ferry run end to end, with the real Docker engine: the case table in
+# tests/e2e/run/*/ (a .travis.yml, extra arguments, the expected exit
+# status, job states and normalised log of job 1.1, or a check script),
+# then Ctrl-C, the example projects and `ferry shell`'s container.
+cd "${FERRY_TOP:-$(dirname "$0")/../..}" || exit 2
+. tests/setup/test-image.sh || { echo "FAIL setup: no Docker engine or image"; echo "0 passed, 1 failed"; exit 1; }
+IMG=$FERRY_JOB_IMAGE
+pass=0 fail_count=0
+top=$(mktemp -d /tmp/ferry-run-suite.XXXXXX)
+# A data directory of our own: build numbers start at 1.
+export XDG_DATA_HOME=$top/data
+
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail_count=$((fail_count + 1)); }
+
+run_case() {
+	local case=$1 name=${1##*/} failures=0
+	tmp=$top/$name
+	mkdir -p "$tmp/proj"
+	rm -rf "$XDG_DATA_HOME"
+	cp "$case/travis.yml" "$tmp/proj/.travis.yml"
+	[ -d "$case/files" ] && cp -r "$case/files/." "$tmp/proj/"
+	local args=""
+	[ -f "$case/args" ] && args=$(sed "s|\$case|$case|g" "$case/args")
+	local start=$(date +%s)
+	(cd "$tmp" && "$FERRY" run --plain --json --image "$IMG" \
+		--log-dir "$tmp/logs" $args proj >"$tmp/summary.json" 2>"$tmp/stderr")
+	local rc=$?
+	elapsed=$(( $(date +%s) - start ))
+	logs=$tmp/logs
+	log=$logs/1.1.log
+	summary=$tmp/summary.json
+	nlog=$tmp/1.1.normalised
+	[ -f "$log" ] && python3 tests/e2e/normalize.py <"$log" >"$nlog"
+	fail() { echo "    $*"; failures=$((failures + 1)); }
+	want_rc=$(cat "$case/expect.rc")
+	[ "$rc" = "$want_rc" ] || fail "exit status $rc, expected $want_rc"
+	if [ -f "$case/expect.jobs" ]; then
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("\n".join("%s %s" % (j["number"], j["state"]) for j in d["jobs"]))' \
+			"$summary" >"$tmp/jobs" 2>/dev/null
+		cmp -s "$tmp/jobs" "$case/expect.jobs" ||
+			fail "job states: $(tr '\n' ' ' <"$tmp/jobs"), expected $(tr '\n' ' ' <"$case/expect.jobs")"
+	fi
+	if [ -f "$case/expect.log" ]; then
+		if ! cmp -s "$nlog" "$case/expect.log"; then
+			fail "log differs from expect.log:"
+			diff "$case/expect.log" "$nlog" | head -20 | sed 's/^/      /'
+		fi
+	fi
+	[ -f "$case/check.sh" ] && . "$case/check.sh"
+	if [ $failures -eq 0 ]; then
+		ok "run $name (${elapsed}s)"
+	else
+		bad "run $name"
+		sed 's/^/      stderr: /' "$tmp/stderr" | tail -5
+	fi
+}
+
+for c in "$PWD"/tests/e2e/run/*/; do
+	run_case "${c%/}"
+done
+
+# Ctrl-C: the job is canceled, its container removed, exit status 130.
+tmp=$top/ctrl-c
+rm -rf "$XDG_DATA_HOME"
+mkdir -p "$tmp/proj"
+printf 'language: shell\nscript: echo started; sleep 60\n' >"$tmp/proj/.travis.yml"
+(cd "$tmp" && exec "$FERRY" run --plain --image "$IMG" --log-dir "$tmp/logs" proj \
+	>"$tmp/out" 2>&1) &
+pid=$!
+for i in $(seq 100); do grep -q '^started' "$tmp/logs/1.1.log" 2>/dev/null && break; sleep 0.2; done
+kill -INT $pid
+wait $pid
+rc=$?
+sleep 1
+left=$(docker ps -aq --filter label=io.ferry.job=1.1 --filter "label=io.ferry.slug=local/proj" | wc -l)
+if [ $rc -eq 130 ] && [ "$left" -eq 0 ] && grep -q 'Done: Job Cancelled' "$tmp/logs/1.1.log"; then
+	ok "run ctrl-c (exit 130, containers removed)"
+else
+	bad "run ctrl-c: exit $rc, $left containers left"
+	tail -5 "$tmp/out"
+fi
+
+# --keep leaves the container for `ferry shell`, with the job's state.
+tmp=$top/keep
+rm -rf "$XDG_DATA_HOME"
+mkdir -p "$tmp/proj"
+printf 'language: shell\nscript:\n  - export KEPT=yes\n  - cd /tmp\n  - "false"\n' >"$tmp/proj/.travis.yml"
+(cd "$tmp" && "$FERRY" run --plain --json --keep --image "$IMG" --log-dir "$tmp/logs" proj >"$tmp/summary.json" 2>/dev/null)
+cid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0]["container"])' "$tmp/summary.json" 2>/dev/null)
+if [ -n "$cid" ] && docker exec "$cid" bash -c 'source /home/travis/.ferry/state.sh && [ "$KEPT" = yes ] && [ "$PWD" = /tmp ] && type travis_retry >/dev/null' &&
+	"$FERRY" shell --print 1.1 | grep -q "docker exec -it $cid"; then
+	ok "run --keep and ferry shell (state, cwd and functions kept)"
+else
+	bad "run --keep and ferry shell"
+fi
+[ -n "$cid" ] && docker rm -f "$cid" >/dev/null 2>&1
+
+# The example projects run green.
+for ex in c-project python-project; do
+	if "$FERRY" run --plain --dirty -j 2 --image "$IMG" --log-dir "$top/ex-$ex" "examples/$ex" >"$top/ex-$ex.out" 2>&1; then
+		ok "example $ex"
+	else
+		bad "example $ex"
+		tail -15 "$top/ex-$ex.out"
+	fi
+done
+
+[ $fail_count -eq 0 ] && rm -rf "$top"
+[ $fail_count -ne 0 ] && echo "(case directories kept in $top)"
+echo "$pass passed, $fail_count failed"
+[ $fail_count -eq 0 ]
