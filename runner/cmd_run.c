@@ -21,6 +21,7 @@
 #include "fs.h"
 #include "images.h"
 #include "job.h"
+#include "jobprep.h"
 #include "joblog.h"
 #include "json.h"
 #include "matrix.h"
@@ -84,19 +85,11 @@ static void on_signal(int sig)
 
 /* One job of the plan, with its run state. */
 struct run_job {
-	const struct val *plan_job; /* {number, stage, allow_failure, config} */
-	const char *number;
-	const char *stage;
-	bool allow_failure;
-	bool selected;
-	struct job_spec spec;
+	struct job_prep prep;
 	struct job_result result;
-	char *image;
 	char *log_path;
 	char *prefix;
-	struct script_var *env;
-	size_t nenv;
-	atomic_bool cancel;
+	bool selected;
 	bool ran;
 };
 
@@ -123,7 +116,7 @@ static void *worker(void *arg)
 			j->result.state = JOB_CANCELED;
 			continue;
 		}
-		if (job_run(&j->spec, &j->result) < 0) {
+		if (job_run(&j->prep.spec, &j->result) < 0) {
 			j->result.state = JOB_ERRORED;
 			if (!j->result.reason)
 				j->result.reason = xstrdup(err_msg());
@@ -166,67 +159,6 @@ static bool job_wanted(const char *number, const struct svec *only)
 			return true;
 	}
 	return false;
-}
-
-/* The job's env (a seq of maps) as exported variables. */
-static void job_env(struct run_job *j, const struct val *cfg)
-{
-	const struct val *env = val_map_get(cfg, "env");
-	size_t n = 0;
-
-	for (size_t i = 0; env && env->type == VAL_SEQ && i < env->seq.n; i++)
-		if (env->seq.v[i]->type == VAL_MAP)
-			n += env->seq.v[i]->map.n;
-	j->env = xcalloc(n ? n : 1, sizeof(*j->env));
-	for (size_t i = 0; env && env->type == VAL_SEQ && i < env->seq.n; i++) {
-		const struct val *m = env->seq.v[i];
-
-		for (size_t k = 0; m->type == VAL_MAP && k < m->map.n; k++) {
-			const struct val *v = m->map.v[k].v;
-
-			if (v->type == VAL_SECURE)
-				continue; /* not decrypted: Travis drops it */
-			j->env[j->nenv].name = m->map.v[k].key;
-			j->env[j->nenv].value = val_text(v) ? val_text(v) : "";
-			j->env[j->nenv].secure = false;
-			j->nenv++;
-		}
-	}
-}
-
-static const char *describe_job(const struct val *cfg, char *out, size_t size)
-{
-	const char *name = val_text(val_map_get(cfg, "name"));
-	const struct val *env = val_map_get(cfg, "env");
-	size_t len;
-
-	if (name) {
-		snprintf(out, size, "%s", name);
-		return out;
-	}
-	snprintf(out, size, "%s", val_text(val_map_get(cfg, "language")) ?: "");
-	len = strlen(out);
-	{
-		const char *v = images_job_version(cfg);
-
-		if (v && len < size)
-			len += (size_t)snprintf(out + len, size - len, " %s",
-						v);
-	}
-	for (size_t i = 0;
-	     env && env->type == VAL_SEQ && i < env->seq.n && len < size; i++) {
-		const struct val *m = env->seq.v[i];
-
-		for (size_t k = 0;
-		     m->type == VAL_MAP && k < m->map.n && len < size; k++)
-			len += (size_t)snprintf(
-				out + len, size - len, " %s=%s",
-				m->map.v[k].key,
-				m->map.v[k].v->type == VAL_SECURE
-					? "[secure]"
-					: (val_text(m->map.v[k].v) ?: ""));
-	}
-	return out;
 }
 
 static long next_build_number(const char *dir)
@@ -336,69 +268,38 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		settings[i].name = in->env_names.v[i];
 		settings[i].value = in->env_values.v[i];
 	}
-	for (size_t i = 0; i < njobs; i++) {
-		struct run_job *j = &jobs[i];
-		const struct val *pj = pjobs->seq.v[i];
-		const struct val *cfg = val_map_get(pj, "config");
-		const struct val *af = val_map_get(pj, "allow_failure");
-		struct job_spec *s = &j->spec;
-		const char *src = NULL;
+	{
+		struct job_prep_opts po = { 0 };
 
-		j->plan_job = pj;
-		j->number = val_text(val_map_get(pj, "number"));
-		j->stage = val_text(val_map_get(pj, "stage"));
-		j->allow_failure = af && af->type == VAL_BOOL && af->b;
-		j->selected = job_wanted(j->number, &in->only);
-		j->image = images_for_job(&in->conf->images, cfg, &src);
-		j->log_path = xasprintf("%s/%s.log", run_dir, j->number);
-		if (in->parallel > 1)
-			j->prefix = xasprintf("[%s] ", j->number);
-		job_env(j, cfg);
-		atomic_init(&j->cancel, false);
-		s->config = cfg;
-		s->image = j->image;
-		s->workspace = in->workspace;
-		s->network = in->network ? in->network : in->conf->network;
-		s->log_silence = in->log_silence ? in->log_silence
-						 : in->conf->log_silence;
-		s->hard_limit =
-			in->hard_limit ? in->hard_limit : in->conf->hard_limit;
-		s->log_max = in->log_max ? in->log_max : in->conf->log_max;
-		s->keep = in->keep;
-		s->deploy_dry_run = in->deploy_dry_run;
-		s->log_path = j->log_path;
-		s->term = &term;
-		s->prefix = j->prefix;
-		s->services_conf = ferryconf_section(in->conf, "services");
-		s->run_id = run_id;
-		s->cancel = &interrupted;
-		s->info.slug = in->vcs->slug;
-		s->info.build_id = bn;
-		s->info.build_number = bn;
-		s->info.job_id = j->number;
-		s->info.job_number = j->number;
-		s->info.event =
-			in->req.event ? in->req.event : in->vcs->event_type;
-		s->info.branch = in->vcs->branch;
-		s->info.tag = in->vcs->tag;
-		s->info.commit = in->vcs->commit;
-		s->info.commit_message = in->vcs->message;
-		s->info.commit_range = in->vcs->range;
-		s->info.pull_request = NULL;
-		s->info.allow_failure = j->allow_failure;
-		s->info.stage_name = j->stage;
-		s->info.job_name = val_text(val_map_get(cfg, "name"));
-		s->info.web_host = "localhost";
-		s->info.settings = settings;
-		s->info.nsettings = in->env_names.n;
-		s->info.env = j->env;
-		s->info.nenv = j->nenv;
-		{
-			const struct val *git = val_map_get(cfg, "git");
-			const struct val *clone = val_map_get(git, "clone");
+		po.conf = in->conf;
+		po.vcs = in->vcs;
+		po.event = in->req.event;
+		po.build_id = bn;
+		po.build_number = bn;
+		po.settings = settings;
+		po.nsettings = in->env_names.n;
+		po.workspace = in->workspace;
+		po.network = in->network;
+		po.log_silence = in->log_silence;
+		po.hard_limit = in->hard_limit;
+		po.log_max = in->log_max;
+		for (size_t i = 0; i < njobs; i++) {
+			struct run_job *j = &jobs[i];
+			struct job_spec *s = &j->prep.spec;
 
-			s->info.no_checkout =
-				clone && clone->type == VAL_BOOL && !clone->b;
+			job_prep_init(&j->prep, pjobs->seq.v[i], &po);
+			j->selected = job_wanted(j->prep.number, &in->only);
+			j->log_path =
+				xasprintf("%s/%s.log", run_dir, j->prep.number);
+			if (in->parallel > 1)
+				j->prefix = xasprintf("[%s] ", j->prep.number);
+			s->keep = in->keep;
+			s->deploy_dry_run = in->deploy_dry_run;
+			s->log_path = j->log_path;
+			s->term = &term;
+			s->prefix = j->prefix;
+			s->run_id = run_id;
+			s->cancel = &interrupted;
 		}
 	}
 	if (in->list) {
@@ -409,11 +310,13 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 
 			if (!jobs[i].selected)
 				continue;
-			printf("%-7s %-14s %-10s %-28s %s\n", jobs[i].number,
-			       jobs[i].stage ? jobs[i].stage : "-",
-			       jobs[i].allow_failure ? "yes" : "no",
-			       jobs[i].image,
-			       describe_job(jobs[i].spec.config, d, sizeof(d)));
+			printf("%-7s %-14s %-10s %-28s %s\n",
+			       jobs[i].prep.number,
+			       jobs[i].prep.stage ? jobs[i].prep.stage : "-",
+			       jobs[i].prep.allow_failure ? "yes" : "no",
+			       jobs[i].prep.image,
+			       job_describe(jobs[i].prep.spec.config, d,
+					    sizeof(d)));
 		}
 		goto out;
 	}
@@ -422,22 +325,24 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		struct run_job **batch = xcalloc(njobs, sizeof(*batch));
 		size_t nb = 0, k = i;
 
-		while (k < njobs && ((!jobs[k].stage && !jobs[i].stage) ||
-				     (jobs[k].stage && jobs[i].stage &&
-				      !strcmp(jobs[k].stage, jobs[i].stage)))) {
+		while (k < njobs &&
+		       ((!jobs[k].prep.stage && !jobs[i].prep.stage) ||
+			(jobs[k].prep.stage && jobs[i].prep.stage &&
+			 !strcmp(jobs[k].prep.stage, jobs[i].prep.stage)))) {
 			if (jobs[k].selected)
 				batch[nb++] = &jobs[k];
 			k++;
 		}
-		if (jobs[i].stage && nb)
+		if (jobs[i].prep.stage && nb)
 			fprintf(stderr, "%s== stage %s ==%s\n",
-				term.colour ? "\033[1m" : "", jobs[i].stage,
+				term.colour ? "\033[1m" : "",
+				jobs[i].prep.stage,
 				term.colour ? "\033[0m" : "");
 		run_parallel(batch, nb, in->parallel);
 		for (size_t b = 0; b < nb; b++) {
 			struct run_job *j = batch[b];
 
-			if (j->allow_failure)
+			if (j->prep.allow_failure)
 				continue;
 			if (j->result.state == JOB_FAILED)
 				any_failed = true;
@@ -466,12 +371,13 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 
 			if (!jobs[i].selected)
 				continue;
-			val_map_set(m, "number", val_str(jobs[i].number));
+			val_map_set(m, "number", val_str(jobs[i].prep.number));
 			val_map_set(m, "stage",
-				    jobs[i].stage ? val_str(jobs[i].stage)
-						  : val_null());
+				    jobs[i].prep.stage
+					    ? val_str(jobs[i].prep.stage)
+					    : val_null());
 			val_map_set(m, "allow_failure",
-				    val_bool(jobs[i].allow_failure));
+				    val_bool(jobs[i].prep.allow_failure));
 			val_map_set(
 				m, "state",
 				val_str(job_state_name(jobs[i].result.state)));
@@ -510,15 +416,16 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 					      ? "\033[31;1m"
 					      : "\033[33m";
 			fprintf(stderr, "%-7s %-36.36s %s%-10s%s %.1fs%s\n",
-				j->number,
-				describe_job(j->spec.config, d, sizeof(d)), col,
-				st, term.colour ? "\033[0m" : "",
+				j->prep.number,
+				job_describe(j->prep.spec.config, d, sizeof(d)),
+				col, st, term.colour ? "\033[0m" : "",
 				j->result.seconds,
-				j->allow_failure ? " (allowed to fail)" : "");
+				j->prep.allow_failure ? " (allowed to fail)"
+						      : "");
 			if (j->result.container)
 				fprintf(stderr,
 					"        kept container %.12s (ferry shell %s)\n",
-					j->result.container, j->number);
+					j->result.container, j->prep.number);
 		}
 		fprintf(stderr, "logs: %s\n", run_dir);
 	}
@@ -532,10 +439,9 @@ out:
 	outcome->build_number = build_number;
 	for (size_t i = 0; i < njobs; i++) {
 		job_result_release(&jobs[i].result);
-		free(jobs[i].image);
+		job_prep_release(&jobs[i].prep);
 		free(jobs[i].log_path);
 		free(jobs[i].prefix);
-		free(jobs[i].env);
 	}
 	free(jobs);
 	free(settings);
