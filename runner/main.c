@@ -11,6 +11,7 @@
 #include "log.h"
 
 const struct cmd cli_commands[] = {
+	{ "build", cmd_build, "clone a repository and run its build" },
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
 	{ "image", cmd_image, "build a base image locally with debootstrap" },

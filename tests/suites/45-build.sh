@@ -1,0 +1,54 @@
+#!/bin/bash
+# ferry build end to end: a repository served on loopback by `git daemon`,
+# cloned through the mirror cache and built in Docker: branches, tags,
+# commits, pull requests, the checkout environment, skip keywords, errors.
+cd "${FERRY_TOP:-$(dirname "$0")/../..}" || exit 2
+. tests/setup/test-image.sh || { echo "FAIL setup"; echo "0 passed, 1 failed"; exit 1; }
+pass=0 fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+top=$(mktemp -d /tmp/ferry-build-suite.XXXXXX)
+export XDG_DATA_HOME=$top/data
+repo=$top/srv/octo/app.git
+mkdir -p "$top/work" "$top/srv/octo"
+(
+	cd "$top/work" && git init -q -b main && git config user.email t@e && git config user.name t
+	cat >.travis.yml <<'YML'
+language: shell
+script:
+  - echo "ENV branch=$TRAVIS_BRANCH tag=$TRAVIS_TAG pr=$TRAVIS_PULL_REQUEST prb=$TRAVIS_PULL_REQUEST_BRANCH slug=$TRAVIS_REPO_SLUG event=$TRAVIS_EVENT_TYPE"
+  - echo "MSG $TRAVIS_COMMIT_MESSAGE"
+  - cat version.txt
+YML
+	echo one >version.txt && git add -A && git commit -qm "first commit"
+	git checkout -qb feature && echo two >version.txt && git commit -qam "feature work" && git tag v2
+	git checkout -q main && echo three >version.txt && git commit -qam "skip this [skip ci]"
+	git clone -q --bare . "$repo"
+	# a pull request ref, as GitHub keeps it
+	git -C "$repo" update-ref refs/pull/7/head "$(git rev-parse feature)"
+) || { bad "fixture"; echo "0 passed, 1 failed"; exit 1; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+git daemon --reuseaddr --listen=127.0.0.1 --port=$port --base-path="$top/srv" --export-all "$top/srv" >"$top/daemon.log" 2>&1 &
+dpid=$!
+for i in $(seq 50); do git ls-remote "git://127.0.0.1:$port/octo/app.git" >/dev/null 2>&1 && break; sleep 0.1; done
+url=git://127.0.0.1:$port/octo/app.git
+
+build() { "$FERRY" build --plain --quiet --image "$FERRY_JOB_IMAGE" --log-dir "$top/logs-$1" "${@:2}" >"$top/out-$1" 2>&1; }
+
+build branch --branch feature "$url" && grep -q '^ENV branch=feature tag= pr=false prb= slug=octo/app event=push' $top/logs-branch/*.log &&
+	grep -q '^two$' $top/logs-branch/*.log && ok "build a branch over git://" || { bad "build a branch"; tail -5 "$top/out-branch"; }
+build tag --tag v2 "$url" && grep -q '^ENV branch=v2 tag=v2 ' $top/logs-tag/*.log && ok "build a tag" || bad "build a tag"
+sha=$(git -C "$top/work" rev-parse feature)
+build commit --commit "$sha" --branch feature "$url" && grep -q "^ENV branch=feature " $top/logs-commit/*.log && ok "build a commit" || bad "build a commit"
+build pr --pr 7 --branch main "$url" && grep -q '^ENV branch=main tag= pr=7 .*event=pull_request' $top/logs-pr/*.log && ok "build a pull request (head ref fallback)" || { bad "build a pull request"; tail -5 "$top/out-pr"; }
+build skip "$url"; rc=$?
+[ $rc -eq 0 ] && grep -q 'no build: .*skip' "$top/out-skip" && ! ls $top/logs-skip/*.log >/dev/null 2>&1 && ok "skip keyword in the commit message" || { bad "skip keyword (exit $rc)"; tail -3 "$top/out-skip"; }
+build file --branch feature "file://$repo" && ok "build over file://" || bad "build over file://"
+build missing --branch nope "$url"; rc=$?
+[ $rc -eq 2 ] && grep -q "branch 'nope'" "$top/out-missing" && ok "missing ref: one line, exit 2" || bad "missing ref (exit $rc)"
+build down --branch main "https://user:hunter2@127.0.0.1:1/x/y.git"; rc=$?
+[ $rc -eq 2 ] && ! grep -q hunter2 "$top/out-down" && grep -q 'user:\*\*\*@127.0.0.1' "$top/out-down" && ok "unreachable host: credentials hidden, exit 2" || bad "unreachable host (exit $rc)"
+kill $dpid 2>/dev/null
+rm -rf "$top"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
