@@ -274,6 +274,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		po.conf = in->conf;
 		po.vcs = in->vcs;
 		po.event = in->req.event;
+		po.pull_request = in->req.pull_request;
 		po.build_id = bn;
 		po.build_number = bn;
 		po.settings = settings;
