@@ -1046,6 +1046,69 @@ static void describe_target(struct buf *b, const struct aws_client *c,
 			 r->key ? r->key : "");
 }
 
+/* The statement for a comma-separated list of actions. */
+static char *statement(const char *actions, const char *resource)
+{
+	struct svec list = SVEC_INIT;
+	char *st;
+
+	svec_split(&list, actions, ",", true);
+	st = awsiam_statement_actions((const char *const *)list.v, resource);
+	svec_release(&list);
+	return st;
+}
+
+/* The word after `label` in `msg` ("perform: s3:PutObject ..."). */
+static char *word_after(const char *msg, const char *label)
+{
+	const char *p = msg ? strstr(msg, label) : NULL;
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += strlen(label);
+	n = strcspn(p, " \t\n,;");
+	while (n && p[n - 1] == '.')
+		n--;
+	return n ? xmemdupz(p, n) : NULL;
+}
+
+/*
+ * Name the refused action and resource, and a statement that allows
+ * them.  AWS's own message wins where it names them: CreateDeployment,
+ * for one, is refused for a GetDeploymentConfig on another resource.
+ */
+static void access_hint(struct buf *b, const struct aws_request *r,
+			const char *msg)
+{
+	char *m_action = word_after(msg, "perform: ");
+	char *m_res = word_after(msg, "on resource: ");
+	const char *action = m_action ? m_action : r->iam_action;
+	const char *res = m_res ? m_res : r->iam_resource;
+	const char *grant = m_res	   ? m_res
+			    : r->iam_grant ? r->iam_grant
+					   : r->iam_resource;
+	char acct[13];
+	bool has = msg && awsiam_account_from(msg, acct);
+	char *res_a = awsiam_with_account(res, has ? acct : NULL);
+	char *grant_a = awsiam_with_account(grant, has ? acct : NULL);
+	char *st = statement(action, grant_a);
+
+	buf_addstr(b, "; the credentials are not allowed ");
+	for (const char *p = action; *p; p++) {
+		if (*p == ',')
+			buf_addstr(b, " and ");
+		else
+			buf_addch(b, *p);
+	}
+	buf_addf(b, " on %s; a policy statement that allows it: %s", res_a, st);
+	free(m_action);
+	free(m_res);
+	free(res_a);
+	free(grant_a);
+	free(st);
+}
+
 /* The one message of a failed answer (see aws.h). */
 static int answer_error(struct aws_client *c, const struct aws_request *r,
 			const struct aws_response *resp)
@@ -1063,32 +1126,15 @@ static int answer_error(struct aws_client *c, const struct aws_request *r,
 	buf_addf(&b, ": %s", e->code);
 	if (e->message)
 		buf_addf(&b, ": %s", e->message);
-	else
-		buf_addf(&b, " (HTTP %ld)", resp->status);
+	buf_addf(&b, " (HTTP %ld)", resp->status);
 	if (!bucket_region)
 		bucket_region = e->region;
 	if (bucket_region && c->svc == &aws_s3 &&
 	    strcmp(bucket_region, c->region))
 		buf_addf(&b, "; the bucket is in region '%s': set `region: %s`",
 			 bucket_region, bucket_region);
-	if (denied && r->iam_action && r->iam_resource) {
-		char acct[13];
-		bool has = e->message && awsiam_account_from(e->message, acct);
-		char *res =
-			awsiam_with_account(r->iam_resource, has ? acct : NULL);
-		char *grant = awsiam_with_account(
-			r->iam_grant ? r->iam_grant : r->iam_resource,
-			has ? acct : NULL);
-		char *st = awsiam_statement(r->iam_action, grant);
-
-		buf_addf(&b,
-			 "; the credentials are not allowed %s on %s; a policy "
-			 "statement that allows it: %s",
-			 r->iam_action, res, st);
-		free(res);
-		free(grant);
-		free(st);
-	}
+	if (denied && r->iam_action && r->iam_resource)
+		access_hint(&b, r, e->message);
 	if (resp->status == 404)
 		code = FY_ENOTFOUND;
 	else if (resp->status == 403 || auth_code(e->code))
@@ -1167,6 +1213,24 @@ out:
 	return err;
 }
 
+/* "PutObject 's3://b/k': HTTP 503 SlowDown; retrying (attempt 2 of 3)" */
+static void retry_note(struct aws_client *c, const struct aws_request *r,
+		       const struct aws_response *resp, bool transport,
+		       int next, unsigned wait)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, r->op);
+	describe_target(&b, c, r);
+	if (transport)
+		buf_addf(&b, ": %s", err_msg());
+	else
+		buf_addf(&b, ": HTTP %ld %s", resp->status, resp->error.code);
+	logf_(c, "%s; retrying (attempt %d of %d) in %.1f s", b.ptr, next,
+	      c->max_attempts, wait / 1000.0);
+	buf_release(&b);
+}
+
 int aws_send(struct aws_client *c, const struct aws_request *r,
 	     struct aws_response *resp)
 {
@@ -1217,17 +1281,7 @@ int aws_send(struct aws_client *c, const struct aws_request *r,
 			c->retried++;
 		c->retries++;
 		wait = aws_backoff_ms((unsigned)n, next_random(c), c->base_ms);
-		if (transport)
-			logf_(c,
-			      "%s: %s; retrying (attempt %d of %d) in %.1f s",
-			      r->op, err_msg(), n + 1, c->max_attempts,
-			      wait / 1000.0);
-		else
-			logf_(c,
-			      "%s: HTTP %ld %s; retrying (attempt %d of %d) in "
-			      "%.1f s",
-			      r->op, resp->status, resp->error.code, n + 1,
-			      c->max_attempts, wait / 1000.0);
+		retry_note(c, r, resp, transport, n + 1, wait);
 		sleep_ms(wait);
 	}
 out:

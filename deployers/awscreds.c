@@ -266,6 +266,59 @@ static bool has_profile(const struct awscreds_files *f, const char *profile)
 	       val_map_get(f->config, profile);
 }
 
+/* ---- dpl's option sources ---- */
+
+const char *awscreds_option(const struct awscreds_optsrc *s, const char *name)
+{
+	const struct val *v = val_map_get(s->opts, name);
+	const char *t;
+	char *key;
+
+	if (v && v->type == VAL_SEQ)
+		v = v->seq.n ? v->seq.v[0] : NULL;
+	if (v && v->type != VAL_NULL)
+		return val_text(v);
+	for (size_t i = 0; s->prefixes && s->prefixes[i]; i++) {
+		struct buf b = BUF_INIT;
+
+		buf_addf(&b, "%s_", s->prefixes[i]);
+		for (const char *p = name; *p; p++)
+			buf_addch(&b,
+				  *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+		t = aws_getenv(s->env, b.ptr);
+		buf_release(&b);
+		if (t)
+			return t;
+	}
+	if (!s->files || !s->profile)
+		return NULL;
+	t = awscreds_files_get(s->files, s->profile, name);
+	if (t)
+		return t;
+	key = xasprintf("aws_%s", name);
+	t = awscreds_files_get(s->files, s->profile, key);
+	free(key);
+	return t;
+}
+
+bool awscreds_option_bool(const struct awscreds_optsrc *s, const char *name,
+			  bool dflt)
+{
+	const struct val *v = val_map_get(s->opts, name);
+	const char *t;
+
+	if (v && v->type == VAL_BOOL)
+		return v->b;
+	t = awscreds_option(s, name);
+	if (!t)
+		return dflt;
+	if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
+		return true;
+	if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcmp(t, "0"))
+		return false;
+	return dflt;
+}
+
 /* ---- JSON credentials (container, IMDS) ---- */
 
 int awscreds_parse_json(struct aws_creds *out, const char *text, size_t len,

@@ -252,7 +252,8 @@ struct aws_request {
 	const char *payload_hash; /* hex SHA-256 or a SIGV4_* literal;
 				     NULL: hash the memory body */
 
-	const char *iam_action;	  /* "s3:PutObject", for AccessDenied */
+	const char *iam_action;	  /* "s3:PutObject" (or a comma-separated
+				     list), for AccessDenied */
 	const char *iam_resource; /* the ARN the action was refused on */
 	const char *iam_grant;	  /* the resource to allow; NULL: same */
 	bool s3_200_error;	  /* S3: a 200 may carry <Error> */

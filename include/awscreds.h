@@ -98,6 +98,27 @@ const char *awscreds_files_get(const struct awscreds_files *f,
 int awscreds_ini_parse(struct val **out, const char *text, size_t len,
 		       bool config);
 
+/*
+ * dpl's option sources for the AWS providers: the deploy entry, then
+ * environment variables named with each prefix ("S3_BUCKET" then
+ * "AWS_BUCKET" for prefixes {"S3", "AWS"}), then, when `files` is set,
+ * the profile's settings in the shared files (with or without their
+ * "aws_" prefix: aws_access_key_id is access_key_id).  A sequence in the
+ * entry gives its first item.  NULL when no source has the option.
+ */
+struct awscreds_optsrc {
+	const struct val *opts;
+	const struct aws_env *env;
+	const char *const *prefixes; /* NULL-terminated */
+	const struct awscreds_files *files;
+	const char *profile;
+};
+
+const char *awscreds_option(const struct awscreds_optsrc *s, const char *name);
+/* The same as a boolean: true/yes/1, false/no/0; `dflt` otherwise. */
+bool awscreds_option_bool(const struct awscreds_optsrc *s, const char *name,
+			  bool dflt);
+
 /* Parse the JSON of container or instance credentials into `out`. */
 int awscreds_parse_json(struct aws_creds *out, const char *text, size_t len,
 			const char *source);

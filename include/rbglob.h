@@ -23,7 +23,9 @@ struct svec;
  * always expanded, each '/'-separated part is matched as above with
  * RBGLOB_PATHNAME, "**" followed by '/' walks every subdirectory
  * (hidden ones only with RBGLOB_DOTMATCH; symlinked directories are not
- * walked, as Ruby does), and "." and ".." never match a wildcard.
+ * walked, as Ruby does), and "." and ".." never match a wildcard (Ruby
+ * 3.1 lists "." and "dir/." for some FNM_DOTMATCH patterns; they are
+ * directories, which deploys leave out anyway).
  * Results are paths relative to the base, sorted, without duplicates.
  * It fails with FY_EINVALID for an absolute or unbalanced pattern and
  * with the errno message when the base cannot be read; unreadable

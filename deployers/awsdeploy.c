@@ -1,0 +1,185 @@
+/* awsdeploy.c: the shared part of the AWS providers (see awsdeploy.h). */
+#include "compat.h"
+
+#include "aws.h"
+#include "awscreds.h"
+#include "awsdeploy.h"
+#include "buf.h"
+#include "deployer.h"
+#include "error.h"
+#include "val.h"
+
+static void add_secret(void *payload, const char *s)
+{
+	struct deploy_ctx *ctx = payload;
+
+	if (ctx->add_secret)
+		ctx->add_secret(ctx->payload, s);
+}
+
+int awsdeploy_init(struct awsdeploy *d, struct deploy_ctx *ctx,
+		   const char *const *prefixes)
+{
+	const char *attempts;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->out_lock, NULL);
+	d->ctx = ctx;
+	d->env.vars = ctx->env;
+	d->src.opts = ctx->opts;
+	d->src.env = &d->env;
+	d->src.prefixes = prefixes;
+	d->dry_run = ctx->dry_run || deploy_opt_bool(ctx, "dry_run", false);
+	err = awscreds_files_load(&d->files, &d->env);
+	if (err < 0)
+		return err;
+	d->profile =
+		awscreds_profile_name(&d->env, awsdeploy_opt(d, "profile"));
+	/* The region: the option and its env forms, then the profile's. */
+	d->region = aws_config_region(
+		&d->env, awsdeploy_opt(d, "region"),
+		awscreds_files_get(&d->files, d->profile, "region"));
+	d->src.files = &d->files;
+	d->src.profile = d->profile;
+	attempts = awsdeploy_opt(d, "max_attempts");
+	if (attempts) {
+		char *end;
+		long n = strtol(attempts, &end, 10);
+
+		if (*end || n < 1 || n > 20)
+			return err_set(FY_EINVALID,
+				       "max_attempts '%s' is not a number from "
+				       "1 to 20",
+				       attempts);
+		d->max_attempts = (int)n;
+	}
+	return 0;
+}
+
+void awsdeploy_release(struct awsdeploy *d)
+{
+	aws_creds_release(&d->creds);
+	awscreds_files_release(&d->files);
+	pthread_mutex_destroy(&d->out_lock);
+}
+
+const char *awsdeploy_opt(const struct awsdeploy *d, const char *name)
+{
+	return awscreds_option(&d->src, name);
+}
+
+bool awsdeploy_opt_bool(const struct awsdeploy *d, const char *name, bool dflt)
+{
+	return awscreds_option_bool(&d->src, name, dflt);
+}
+
+void awsdeploy_printf(struct awsdeploy *d, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&d->out_lock);
+	if (d->ctx->write)
+		d->ctx->write(d->ctx->payload, b.ptr, b.len);
+	pthread_mutex_unlock(&d->out_lock);
+	buf_release(&b);
+}
+
+void awsdeploy_log(void *payload, const char *line)
+{
+	awsdeploy_printf(payload, "%s\n", line);
+}
+
+/* An option that is only read from the entry itself (credentials). */
+static const char *entry_opt(const struct awsdeploy *d, const char *name)
+{
+	const struct val *v = val_map_get(d->ctx->opts, name);
+
+	return v && v->type != VAL_NULL ? val_text(v) : NULL;
+}
+
+/*
+ * The role settings of the entry or the environment: a profile's own
+ * role_arn is the chain's business (it would be assumed twice).
+ */
+static const char *opt_not_profile(const struct awsdeploy *d, const char *name)
+{
+	struct awscreds_optsrc src = d->src;
+
+	src.files = NULL;
+	return awscreds_option(&src, name);
+}
+
+int awsdeploy_login(struct awsdeploy *d)
+{
+	struct awscreds_opts o = { 0 };
+	struct buf line = BUF_INIT;
+	const char *dur = opt_not_profile(d, "duration_seconds");
+	int err;
+
+	o.env = &d->env;
+	/*
+	 * The AWS_ forms of the keys are the chain's own second step, so
+	 * only the entry and the provider's other prefixes count as options.
+	 */
+	o.access_key_id = entry_opt(d, "access_key_id");
+	o.secret_access_key = entry_opt(d, "secret_access_key");
+	o.session_token = entry_opt(d, "session_token");
+	for (size_t i = 0; d->src.prefixes && d->src.prefixes[i]; i++) {
+		char name[64];
+
+		if (!strcmp(d->src.prefixes[i], "AWS"))
+			continue;
+		snprintf(name, sizeof(name), "%s_ACCESS_KEY_ID",
+			 d->src.prefixes[i]);
+		if (!o.access_key_id)
+			o.access_key_id = aws_getenv(&d->env, name);
+		snprintf(name, sizeof(name), "%s_SECRET_ACCESS_KEY",
+			 d->src.prefixes[i]);
+		if (!o.secret_access_key)
+			o.secret_access_key = aws_getenv(&d->env, name);
+	}
+	o.profile = entry_opt(d, "profile");
+	o.role_arn = opt_not_profile(d, "role_arn");
+	o.role_session_name = opt_not_profile(d, "role_session_name");
+	o.external_id = opt_not_profile(d, "external_id");
+	o.duration_seconds = dur ? (unsigned)strtoul(dur, NULL, 10) : 0;
+	o.region = d->region;
+	o.dry_run = d->dry_run;
+	o.log = awsdeploy_log;
+	o.log_payload = d;
+	o.add_secret = add_secret;
+	o.secret_payload = d->ctx;
+	err = awscreds_resolve(&d->creds, &o);
+	if (err < 0)
+		return err;
+	buf_addstr(&line, "Using Access Key: ");
+	aws_obfuscate(&line, d->creds.access_key_id);
+	awsdeploy_printf(d, "%s\n", line.ptr);
+	if (strcmp(d->creds.source, "the deploy options"))
+		awsdeploy_printf(d, "Credentials from %s%s\n", d->creds.source,
+				 d->creds.session_token ? " (temporary)" : "");
+	buf_release(&line);
+	return 0;
+}
+
+void awsdeploy_client_opts(struct awsdeploy *d, const struct aws_service *svc,
+			   bool use_endpoint, struct aws_client_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->service = svc;
+	o->region = d->region;
+	o->endpoint = aws_config_endpoint(
+		&d->env, svc,
+		use_endpoint ? awsdeploy_opt(d, "endpoint") : NULL);
+	o->creds = &d->creds;
+	o->max_attempts = d->max_attempts;
+	o->dry_run = d->dry_run;
+	o->log = awsdeploy_log;
+	o->log_payload = d;
+	o->env = &d->env;
+}

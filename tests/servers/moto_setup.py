@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Set up the AWS test server (moto_server.py) for a deploy test.
+
+    moto_setup.py ENDPOINT < COMMANDS
+
+One command a line; each prints one line of results on stdout:
+
+    bucket NAME [versioned]         -> "ok"
+    user NAME POLICY_JSON           -> "ACCESS_KEY_ID SECRET_ACCESS_KEY"
+    role NAME PRINCIPAL POLICY_JSON -> the role ARN; PRINCIPAL is an AWS
+                                       ARN or a service ("ec2.amazonaws.com")
+    codedeploy APP GROUP            -> "ok"
+    instance-role ROLE_ARN          -> "ok"  (the IMDS role)
+    auth on|off                     -> "ok"  (authorisation enforced or not)
+
+Set-up runs with authorisation off; "auth on" makes every later request
+authenticated (SigV4 checked) and authorised by the caller's IAM policies.
+"""
+import json
+import sys
+import urllib.request
+
+import boto3
+
+ENDPOINT = sys.argv[1]
+KW = dict(endpoint_url=ENDPOINT, region_name="us-east-1",
+          aws_access_key_id="setup", aws_secret_access_key="setup")
+
+
+def post(path, body):
+    req = urllib.request.Request(ENDPOINT + path, data=body.encode(),
+                                 method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(req).read()
+
+
+def main():
+    s3 = boto3.client("s3", **KW)
+    iam = boto3.client("iam", **KW)
+    cd = boto3.client("codedeploy", **KW)
+    for line in sys.stdin:
+        words = line.split(None, 3) if line.startswith("role ") else \
+            line.split(None, 2)
+        if not words:
+            continue
+        cmd = words[0]
+        if cmd == "bucket":
+            name = words[1]
+            s3.create_bucket(Bucket=name)
+            if len(words) > 2 and words[2].strip() == "versioned":
+                s3.put_bucket_versioning(
+                    Bucket=name,
+                    VersioningConfiguration={"Status": "Enabled"})
+            print("ok")
+        elif cmd == "user":
+            name, policy = words[1], words[2]
+            iam.create_user(UserName=name)
+            iam.put_user_policy(UserName=name, PolicyName=name + "-policy",
+                                PolicyDocument=policy)
+            key = iam.create_access_key(UserName=name)["AccessKey"]
+            print(key["AccessKeyId"], key["SecretAccessKey"])
+        elif cmd == "role":
+            name, principal, policy = words[1], words[2], words[3]
+            who = ({"Service": principal} if principal.endswith(".com")
+                   else {"AWS": principal})
+            trust = {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": who,
+                "Action": "sts:AssumeRole"}]}
+            arn = iam.create_role(RoleName=name,
+                                  AssumeRolePolicyDocument=json.dumps(trust)
+                                  )["Role"]["Arn"]
+            iam.put_role_policy(RoleName=name, PolicyName=name + "-policy",
+                                PolicyDocument=policy)
+            print(arn)
+        elif cmd == "codedeploy":
+            app, group = words[1], words[2].strip()
+            try:
+                cd.create_application(applicationName=app,
+                                      computePlatform="Server")
+            except cd.exceptions.ApplicationAlreadyExistsException:
+                pass
+            cd.create_deployment_group(
+                applicationName=app, deploymentGroupName=group,
+                serviceRoleArn="arn:aws:iam::123456789012:role/cd-service")
+            print("ok")
+        elif cmd == "instance-role":
+            post("/ferry-test/instance-role",
+                 json.dumps({"RoleArn": words[1].strip()}))
+            print("ok")
+        elif cmd == "auth":
+            post("/moto-api/reset-auth",
+                 "0" if words[1].strip() == "on" else "inf")
+            print("ok")
+        else:
+            sys.exit(f"unknown command {cmd!r}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
