@@ -164,6 +164,7 @@ struct docker_spec {
 	bool open_stdin;	  /* keep stdin open (AttachStdin, OpenStdin) */
 	bool init;		  /* run an init as PID 1 (reaps zombies) */
 	bool privileged;
+	bool auto_remove; /* the engine removes it when it exits (--rm) */
 };
 /* clang-format off */
 #define DOCKER_SPEC_INIT { .cmd = SVEC_INIT, .entrypoint = SVEC_INIT, \
@@ -172,7 +173,7 @@ struct docker_spec {
 /* clang-format on */
 void docker_spec_release(struct docker_spec *s);
 
-/* Create (never auto-removed); *id_out gets the container id. */
+/* Create (auto-removed only with spec->auto_remove); *id_out gets its id. */
 int docker_container_create(struct docker *d, const struct docker_spec *spec,
 			    char **id_out);
 /* Start; starting a running container is not an error. */

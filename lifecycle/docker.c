@@ -962,7 +962,7 @@ static struct val *create_body(const struct docker_spec *spec)
 	val_map_set(v, "StdinOnce", val_bool(false));
 	val_map_set(v, "Tty", val_bool(spec->tty));
 
-	val_map_set(hc, "AutoRemove", val_bool(false));
+	val_map_set(hc, "AutoRemove", val_bool(spec->auto_remove));
 	set_strings(hc, "Binds", &spec->binds);
 	if (spec->tmpfs.n)
 		val_map_set(hc, "Tmpfs", pairs(&spec->tmpfs, ':'));

@@ -49,6 +49,16 @@ struct run {
 	size_t nreqs, alloc;
 	/* a deploy's extra secrets (found while deploying) */
 	struct mask_set *extra;
+	/*
+	 * With a local engine the job's files are bind mounts of a staging
+	 * directory on this host: <stage>/ferry is ~/.ferry (the script and
+	 * the hand-off files), <stage>/ws the workspace.  With a remote
+	 * engine they are copied in and out through the archive API.
+	 */
+	bool local;
+	char *stage;
+	bool exited; /* the script's exit line was seen */
+	int exit_status;
 };
 
 const char *job_state_name(enum job_state s)
@@ -122,6 +132,13 @@ static void queue_request(struct run *r, const char *line, size_t len)
 		p = p ? strchr(p + 1, ':') : NULL;
 		p = p ? strchr(p + 1, ':') : NULL;
 		arg = xstrdup(p ? p + 1 : "");
+	}
+	if (!strcmp(parts.v[1], "exit")) {
+		/* the wrapper's last line: the script's exit status */
+		r->exited = true;
+		r->exit_status = (int)strtol(arg, NULL, 10);
+		free(arg);
+		goto out;
 	}
 	XGROW(r->reqs, r->alloc, r->nreqs + 1);
 	q = &r->reqs[r->nreqs++];
@@ -200,11 +217,23 @@ static int reply(struct run *r, unsigned long seq, int status)
 	char name[128], text[32];
 	int err;
 
+	snprintf(text, sizeof(text), "%d\n", status);
+	if (r->local) {
+		char *path = xasprintf("%s/ferry/reply.%lu", r->stage, seq);
+
+		err = fs_write_file(path, text, strlen(text), 0644);
+		free(path);
+		if (!err) {
+			path = xasprintf("%s/ferry/done.%lu", r->stage, seq);
+			err = fs_write_file(path, "", 0, 0644);
+			free(path);
+		}
+		return err;
+	}
 	o.uid = o.gid = 0;
 	err = tarball_pack_new(&p, &o);
 	if (err < 0)
 		return err;
-	snprintf(text, sizeof(text), "%d\n", status);
 	snprintf(name, sizeof(name), "reply.%lu", seq);
 	tarball_pack_add_data(p, name, text, strlen(text), 0644);
 	snprintf(name, sizeof(name), "done.%lu", seq);
@@ -223,8 +252,18 @@ static int reply(struct run *r, unsigned long seq, int status)
 static int read_file(struct run *r, const char *path, struct buf *out)
 {
 	char *tmp = NULL, *local;
-	int err = fs_tmpdir(&tmp, "ferry-get");
+	int err;
 
+	if (r->local) {
+		/* ~/.ferry is <stage>/ferry */
+		char *p = xasprintf("%s/ferry/%s", r->stage, fs_basename(path));
+
+		buf_set_limit(out, 16u << 20);
+		err = fs_read_file(out, p);
+		free(p);
+		return err;
+	}
+	err = fs_tmpdir(&tmp, "ferry-get");
 	if (err < 0)
 		return err;
 	err = docker_archive_get(r->d, r->id, path, tmp);
@@ -418,8 +457,18 @@ static int do_deploy(struct run *r, unsigned long seq, size_t index)
 			free(build);
 			goto out;
 		}
-		if (!strncmp(pwdb.ptr, build, blen) &&
-		    (pwdb.ptr[blen] == '/' || !pwdb.ptr[blen])) {
+		char *wsdir =
+			xasprintf("%s/build/%s", r->home, spec->info.slug);
+		size_t wlen = strlen(wsdir);
+
+		if (r->local && !strncmp(pwdb.ptr, wsdir, wlen) &&
+		    (pwdb.ptr[wlen] == '/' || !pwdb.ptr[wlen])) {
+			/* the workspace is a bind mount: read it in place */
+			ws = xasprintf("%s/ws", r->stage);
+			ctx.cwd = pwdb.ptr[wlen] ? pwdb.ptr + wlen + 1 : "";
+			err = 0;
+		} else if (!strncmp(pwdb.ptr, build, blen) &&
+			   (pwdb.ptr[blen] == '/' || !pwdb.ptr[blen])) {
 			err = docker_archive_get(r->d, r->id, build, tmp);
 			ws = fs_join(tmp, "build");
 			ctx.cwd = pwdb.ptr[blen] ? pwdb.ptr + blen + 1 : "";
@@ -428,6 +477,7 @@ static int do_deploy(struct run *r, unsigned long seq, size_t index)
 			ws = fs_join(tmp, fs_basename(pwdb.ptr));
 		}
 		free(build);
+		free(wsdir);
 		if (err < 0)
 			goto out;
 		ctx.workspace = ws;
@@ -478,6 +528,26 @@ static int handle_requests(struct run *r)
 
 /* --- the container --- */
 
+/*
+ * The container's main process: the build script, then the exit line
+ * ferry waits for.  A kept container then idles for `ferry shell`, and
+ * when it is started again it only idles (the job ran once).
+ */
+static const char wrapper[] =
+	"f=\"$HOME/.ferry\"; "
+	"if [ -e \"$f/ran\" ]; then exec sleep infinity; fi; "
+	": >\"$f/ran\"; bash \"$f/build.sh\"; s=$?; "
+	"printf '\\036ferry:exit:0:%s\\n' \"$s\"; "
+	"if [ -n \"$FERRY_KEEP\" ]; then exec sleep infinity; fi; exit $s";
+
+/* Whether the engine shares this host's files (bind mounts work). */
+static bool engine_is_local(void)
+{
+	const char *h = getenv("DOCKER_HOST");
+
+	return !h || !*h || !strncmp(h, "unix://", 7);
+}
+
 static int make_container(struct run *r)
 {
 	const struct job_spec *spec = r->spec;
@@ -486,12 +556,10 @@ static int make_container(struct run *r)
 	int err;
 
 	s.image = spec->image;
-	/* An idle main process: the job runs as an exec beside it. */
-	svec_pushl(
-		&s.cmd, "/bin/sh", "-c",
-		"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
-		(char *)NULL);
+	svec_pushl(&s.cmd, "/bin/sh", "-c", wrapper, (char *)NULL);
 	svec_pushf(&s.env, "HOME=%s", r->home);
+	if (spec->keep)
+		svec_push(&s.env, "FERRY_KEEP=1");
 	svec_pushf(&s.labels, "%s=job", DOCKER_LABEL);
 	if (spec->run_id)
 		svec_pushf(&s.labels, "%s.run=%s", DOCKER_LABEL, spec->run_id);
@@ -501,9 +569,20 @@ static int make_container(struct run *r)
 	if (spec->info.slug)
 		svec_pushf(&s.labels, "%s.slug=%s", DOCKER_LABEL,
 			   spec->info.slug);
+	if (r->local) {
+		svec_pushf(&s.labels, "%s.stage=%s", DOCKER_LABEL, r->stage);
+		svec_pushf(&s.binds, "%s/ferry:%s/%s", r->stage, r->home,
+			   FERRY_DIR);
+		if (spec->workspace && !spec->info.no_checkout)
+			svec_pushf(&s.binds, "%s/ws:%s/build/%s", r->stage,
+				   r->home, spec->info.slug);
+	}
 	s.workdir = r->home;
 	s.network_mode = spec->network;
 	s.init = true;
+	/* The engine removes a finished job's container by itself: ferry
+	 * does not wait for that, and nothing is left if ferry dies. */
+	s.auto_remove = !spec->keep;
 	for (size_t i = 0;
 	     services && services->type == VAL_SEQ && i < services->seq.n; i++)
 		if (val_strv(services->seq.v[i]) &&
@@ -512,12 +591,33 @@ static int make_container(struct run *r)
 				  "/var/run/docker.sock:/var/run/docker.sock");
 	err = docker_container_create(r->d, &s, &r->id);
 	docker_spec_release(&s);
-	if (!err)
-		err = docker_container_start(r->d, r->id);
 	return err;
 }
 
-/* The workspace and the script, in one archive upload. */
+static int pack_pull(void *dst, size_t cap, size_t *got, void *payload)
+{
+	return tarball_pack_read(payload, dst, cap, got);
+}
+
+/* Copy a tree (modes, symlinks) with libarchive, in this process. */
+static int copy_tree(const char *src, const char *dst)
+{
+	struct tarball_opts o = TARBALL_OPTS_INIT;
+	struct tarball_pack *p = NULL;
+	int err = tarball_pack_new(&p, &o);
+
+	if (!err)
+		err = tarball_pack_add(p, src, "");
+	if (!err)
+		err = tarball_extract(dst, 0, pack_pull, p);
+	tarball_pack_free(p);
+	return err;
+}
+
+/*
+ * The script and the workspace: into the staging directory (local
+ * engine), or into the created container with one archive upload.
+ */
 static int upload(struct run *r, const struct buf *script)
 {
 	const struct job_spec *spec = r->spec;
@@ -526,6 +626,23 @@ static int upload(struct run *r, const struct buf *script)
 	char *stage = NULL, *dir = NULL, *file = NULL;
 	int err;
 
+	if (r->local) {
+		dir = xasprintf("%s/ferry", r->stage);
+		err = fs_mkdir_p(dir, 0755);
+		free(dir);
+		if (!err) {
+			file = xasprintf("%s/ferry/build.sh", r->stage);
+			err = fs_write_file(file, script->ptr, script->len,
+					    0755);
+			free(file);
+		}
+		if (!err && spec->workspace && !spec->info.no_checkout) {
+			dir = xasprintf("%s/ws", r->stage);
+			err = copy_tree(spec->workspace, dir);
+			free(dir);
+		}
+		return err;
+	}
 	o.uid = o.gid = 0;
 	err = fs_tmpdir(&stage, "ferry-stage");
 	if (err < 0)
@@ -574,7 +691,9 @@ static void remove_containers(struct run *r)
 	docker_set_cancel(r->d, NULL);
 	for (size_t i = 0; i < r->sidecars.n; i++)
 		docker_container_remove(r->d, r->sidecars.v[i], true);
-	if (r->id)
+	/* An exited job container removes itself (auto-remove); one still
+	 * running (killed, canceled, or not yet exited) is removed here. */
+	if (r->id && !r->exited)
 		docker_container_remove(r->d, r->id, true);
 }
 
@@ -583,30 +702,24 @@ static bool canceled(const struct job_spec *spec)
 	return spec->cancel && atomic_load(spec->cancel);
 }
 
-/* Run the script and watch it; sets out->state. */
+/* Start the container, read its output, watch the limits. */
 static int supervise(struct run *r, struct job_result *out)
 {
 	const struct job_spec *spec = r->spec;
-	struct docker_spec s = DOCKER_SPEC_INIT;
 	struct docker_stream *st = NULL;
-	char *exec_id = NULL;
 	double start = now_s();
 	long hard = spec->hard_limit > 0 ? spec->hard_limit : 50 * 60;
 	long silence = spec->log_silence > 0 ? spec->log_silence : 10 * 60;
-	bool done = false, running = false;
+	bool done = false;
 	int err;
 
-	svec_pushf(&s.cmd, "bash");
-	svec_pushf(&s.cmd, "%s/%s/build.sh", r->home, FERRY_DIR);
-	s.workdir = r->home;
-	err = docker_exec_create(r->d, r->id, &s, &exec_id);
+	err = docker_container_attach(r->d, r->id, false, &st);
 	if (!err)
-		err = docker_exec_start(r->d, exec_id, false, &st);
-	docker_spec_release(&s);
+		err = docker_container_start(r->d, r->id);
 	if (err < 0)
 		goto out;
 	out->state = JOB_PASSED;
-	while (!done) {
+	while (!done && !r->exited) {
 		err = docker_stream_pump(st, PUMP_MS, on_output, r, &done);
 		if (err == FY_ECANCELED || canceled(spec)) {
 			kill_job(r);
@@ -630,7 +743,7 @@ static int supervise(struct run *r, struct job_result *out)
 				goto out;
 			continue;
 		}
-		if (done)
+		if (done || r->exited)
 			break;
 		if (now_s() - start > (double)hard) {
 			kill_job(r);
@@ -648,9 +761,21 @@ static int supervise(struct run *r, struct job_result *out)
 		}
 		joblog_tick(r->log);
 	}
-	err = docker_exec_inspect(r->d, exec_id, &running, &out->exit_code);
-	if (err < 0)
-		goto out;
+	if (r->exited) {
+		out->exit_code = r->exit_status;
+	} else {
+		/* The stream ended without the exit line: the container died
+		 * (killed, out of memory); its status says how. */
+		err = docker_container_wait(r->d, r->id, &out->exit_code);
+		if (err < 0)
+			goto out;
+		if (!out->reason)
+			out->reason =
+				xasprintf("the container ended with status %d",
+					  out->exit_code);
+		if (!out->exit_code)
+			out->exit_code = 2;
+	}
 	if (out->exit_code == 0)
 		out->state = JOB_PASSED;
 	else if (out->exit_code == 1)
@@ -659,7 +784,6 @@ static int supervise(struct run *r, struct job_result *out)
 		out->state = JOB_ERRORED;
 out:
 	docker_stream_close(st);
-	free(exec_id);
 	return err;
 }
 
@@ -691,9 +815,14 @@ int job_run(const struct job_spec *spec, struct job_result *out)
 		docker_set_cancel(r.d, spec->cancel);
 	if (!err)
 		err = ensure_image_cb(&r, spec->image);
+	r.local = engine_is_local();
+	if (!err && r.local)
+		err = fs_tmpdir(&r.stage, "ferry-job");
+	if (!err && r.local)
+		err = upload(&r, &script);
 	if (!err)
 		err = make_container(&r);
-	if (!err)
+	if (!err && !r.local)
 		err = upload(&r, &script);
 	if (!err)
 		err = supervise(&r, out);
@@ -718,6 +847,9 @@ int job_run(const struct job_spec *spec, struct job_result *out)
 		else
 			remove_containers(&r);
 	}
+	if (r.stage && !(spec->keep && r.id))
+		fs_rm_rf(r.stage);
+	free(r.stage);
 	joblog_close(r.log);
 	out->seconds = now_s() - start;
 	docker_close(r.d);

@@ -14,20 +14,30 @@ travis_nanoseconds() {
 	fi
 }
 
+# Nanoseconds into the variable named $1, without a fork when bash has
+# EPOCHREALTIME (microseconds, the last three digits then are zeros).
+_ferry_ns() {
+	if [[ -n "${EPOCHREALTIME:-}" ]]; then
+		printf -v "${1}" '%s000' "${EPOCHREALTIME/[.,]/}"
+	else
+		printf -v "${1}" '%s' "$(travis_nanoseconds)"
+	fi
+}
+
 travis_fold() {
 	echo -en "travis_fold:${1}:${2}\\r${ANSI_CLEAR}"
 }
 
 travis_time_start() {
-	TRAVIS_TIMER_ID="$(printf %08x $((RANDOM * RANDOM)))"
-	TRAVIS_TIMER_START_TIME="$(travis_nanoseconds)"
+	printf -v TRAVIS_TIMER_ID '%08x' $((RANDOM * RANDOM))
+	_ferry_ns TRAVIS_TIMER_START_TIME
 	export TRAVIS_TIMER_ID TRAVIS_TIMER_START_TIME
 	echo -en "travis_time:start:${TRAVIS_TIMER_ID}\\r${ANSI_CLEAR}"
 }
 
 travis_time_finish() {
 	local status="${?}" event="${1}" now
-	now="$(travis_nanoseconds)"
+	_ferry_ns now
 	echo -en "travis_time:end:${TRAVIS_TIMER_ID}:start=${TRAVIS_TIMER_START_TIME},finish=${now},duration=$((now - TRAVIS_TIMER_START_TIME)),event=${event}\\r${ANSI_CLEAR}"
 	return "${status}"
 }
@@ -96,13 +106,12 @@ travis_terminate() {
 	[[ -z "${TRAVIS_OS_NAME}" ]] && return
 	set +e
 	ferry_save_state
-	if command -v pgrep >/dev/null 2>&1 && [[ -e "${TRAVIS_TMPDIR}/pids_before" ]]; then
-		pgrep -u "${USER}" 2>/dev/null | grep -v -w "${$}" >"${TRAVIS_TMPDIR}/pids_after"
-		awk 'NR==FNR { seen[$1] = 1; next } !($1 in seen)' \
-			"${TRAVIS_TMPDIR}/pids_before" "${TRAVIS_TMPDIR}/pids_after" |
-			xargs kill >/dev/null 2>&1 || true
-	fi
-	command -v pkill >/dev/null 2>&1 && pkill -9 -P "${$}" >/dev/null 2>&1
+	# What the job left running in the background ends with it; the
+	# container's end stops the rest.
+	local pid
+	for pid in $(jobs -p); do
+		kill -9 "${pid}" >/dev/null 2>&1
+	done
 	exit "${1}"
 }
 
@@ -182,15 +191,16 @@ travis_setup_env() {
 	export DEBIAN_FRONTEND=noninteractive
 	[[ "${TERM}" == dumb ]] && unset TERM
 	export SHELL="${SHELL:-/bin/bash}" TERM="${TERM:-xterm}" USER="${USER:-travis}"
-	case "$(uname | tr '[:upper:]' '[:lower:]')" in
+	# bash's OSTYPE and HOSTTYPE are what uname says, without a fork
+	case "${OSTYPE:-$(uname | tr '[:upper:]' '[:lower:]')}" in
 	linux*) TRAVIS_OS_NAME=linux ;;
 	darwin*) TRAVIS_OS_NAME=osx ;;
-	msys*) TRAVIS_OS_NAME=windows ;;
+	msys* | cygwin*) TRAVIS_OS_NAME=windows ;;
 	freebsd*) TRAVIS_OS_NAME=freebsd ;;
 	*) TRAVIS_OS_NAME=notset ;;
 	esac
 	export TRAVIS_OS_NAME
-	case "$(uname -m)" in
+	case "${HOSTTYPE:-$(uname -m)}" in
 	x86_64*) TRAVIS_CPU_ARCH=amd64 ;;
 	aarch64*) TRAVIS_CPU_ARCH=arm64 ;;
 	ppc64le*) TRAVIS_CPU_ARCH=ppc64le ;;
@@ -198,13 +208,19 @@ travis_setup_env() {
 	*) TRAVIS_CPU_ARCH=notset ;;
 	esac
 	export TRAVIS_CPU_ARCH
-	TRAVIS_ARCH="$(uname -m)"
+	TRAVIS_ARCH="${HOSTTYPE:-$(uname -m)}"
 	[[ "${TRAVIS_ARCH}" == x86_64 ]] && TRAVIS_ARCH=amd64
 	export TRAVIS_ARCH
 	export TRAVIS_DIST=notset TRAVIS_INIT=notset
 	if [[ "${TRAVIS_OS_NAME}" == linux ]]; then
-		TRAVIS_DIST="$(lsb_release -sc 2>/dev/null ||
-			sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)"
+		if command -v lsb_release >/dev/null 2>&1; then
+			TRAVIS_DIST="$(lsb_release -sc 2>/dev/null)"
+		elif [[ -r /etc/os-release ]]; then
+			local k v
+			while IFS='=' read -r k v; do
+				[[ "${k}" == VERSION_CODENAME ]] && TRAVIS_DIST="${v//\"/}"
+			done </etc/os-release
+		fi
 		export TRAVIS_DIST="${TRAVIS_DIST:-notset}"
 		if command -v systemctl >/dev/null 2>&1; then
 			export TRAVIS_INIT=systemd
@@ -216,9 +232,6 @@ travis_setup_env() {
 	TRAVIS_TMPDIR="$(mktemp -d 2>/dev/null || mktemp -d -t travis_tmp.XXXX)"
 	export TRAVIS_TMPDIR
 	export TRAVIS_INFRA=ferry
-	if command -v pgrep >/dev/null 2>&1; then
-		pgrep -u "${USER}" 2>/dev/null | grep -v -w "${$}" >"${TRAVIS_TMPDIR}/pids_before" || true
-	fi
 }
 
 travis_preamble() {
@@ -252,10 +265,12 @@ ferry_handoff() {
 # Saves the environment, functions and directory for `ferry shell`.
 ferry_save_state() {
 	local dir="${TRAVIS_HOME}/.ferry"
-	mkdir -p "${dir}" 2>/dev/null || return 0
+	[[ -n "${FERRY_STATE_SAVED:-}" ]] && return 0
+	FERRY_STATE_SAVED=1
+	[[ -d "${dir}" ]] || return 0
 	{
-		declare -p 2>/dev/null | grep -v -E '^declare -[a-zA-Z-]*r' |
-			grep -v -E '^declare -[^ ]* (BASH_[A-Z_]*|EUID|PPID|SHELLOPTS|UID|FUNCNAME|GROUPS|DIRSTACK|PIPESTATUS|BASHOPTS|HISTCMD|LINENO|RANDOM|SECONDS|_)='
+		declare -p 2>/dev/null |
+			grep -v -E '^declare -[a-zA-Z-]*r|^declare -[^ ]* (BASH_[A-Z_]*|EUID|PPID|SHELLOPTS|UID|FUNCNAME|GROUPS|DIRSTACK|PIPESTATUS|BASHOPTS|HISTCMD|LINENO|RANDOM|SECONDS|FERRY_STATE_SAVED|_)='
 		declare -f
 		printf 'cd %q\n' "${PWD}"
 	} >"${dir}/state.sh" 2>/dev/null
