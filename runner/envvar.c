@@ -10,6 +10,8 @@
  */
 #include "compat.h"
 
+#include <pthread.h>
+
 #include "buf.h"
 #include "envvar.h"
 #include "error.h"
@@ -488,28 +490,34 @@ static const char build_pattern[] = "(?:SECURE )?(\\w+)=("
 				    "|(?=\\s)"
 				    "|\\z)";
 
+/* The pattern is compiled once; compiled patterns are read-only. */
+static struct regex *build_re;
+static pthread_once_t build_once = PTHREAD_ONCE_INIT;
+
+static void build_compile(void)
+{
+	if (regex_compile(&build_re, build_pattern, 0) < 0)
+		BUG("travis-build's env var pattern does not compile: %s",
+		    err_msg());
+}
+
 int envvar_parse_build(struct val **out, const char *s, bool *secure)
 {
-	struct regex *re = NULL;
 	struct val *map;
 	size_t len = strlen(s), at = 0;
 	size_t ov[6];
-	int err;
 
-	err = regex_compile(&re, build_pattern, 0);
-	if (err < 0)
-		BUG("travis-build's env var pattern does not compile: %s",
-		    err_msg());
+	pthread_once(&build_once, build_compile);
 	map = val_map();
-	while (at <= len && regex_search(re, s, len, at, ov, 3) > 0) {
+	while (at <= len && regex_search(build_re, s, len, at, ov, 3) > 0) {
 		char *name = xmemdupz(s + ov[2], ov[3] - ov[2]);
 
 		val_map_set(map, name, val_strn(s + ov[4], ov[5] - ov[4]));
 		free(name);
 		at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 	}
-	regex_free(re);
-	*secure = regex_test("^SECURE ", s, 0) > 0;
+	/* Ruby's /^SECURE /: at the start of any line. */
+	*secure = !strncmp(s, "SECURE ", 7) || strstr(s, "\nSECURE ");
 	*out = map;
 	return 0;
 }
