@@ -50,9 +50,12 @@ endif
 CORE_SRC := $(wildcard common/*.c lifecycle/*.c deployers/*.c runner/*.c)
 CORE_SRC := $(filter-out runner/main.c,$(CORE_SRC))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-# Files compiled into the binary (the job script's shell library).
+# Files compiled into the binary (the job script's shell library, and the
+# web UI of `ferry serve`: runner/web/NAME.EXT becomes web_NAME_EXT).
 EMBED	 := lifecycle/shlib.sh
 CORE_OBJ += $(EMBED:lifecycle/%.sh=$(BUILD)/obj/gen/%.o)
+WEB	 := $(wildcard runner/web/*)
+CORE_OBJ += $(WEB:runner/web/%=$(BUILD)/obj/gen/web/%.o)
 UNIT_SRC := $(filter-out tests/unit/unit.c,$(wildcard tests/unit/*.c))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
@@ -74,6 +77,10 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/cflags
 $(BUILD)/gen/%.c: lifecycle/%.sh tests/setup/embed.sh
 	@mkdir -p $(@D)
 	$(QUIET_GEN)sh tests/setup/embed.sh $* <$< >$@
+$(BUILD)/gen/web/%.c: runner/web/% tests/setup/embed.sh
+	@mkdir -p $(@D)
+	$(QUIET_GEN)sh tests/setup/embed.sh web_$(subst .,_,$(subst -,_,$*)) \
+		<$< >$@
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<

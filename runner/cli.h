@@ -102,9 +102,14 @@ int cmd_condition(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
+int cmd_encrypt(int argc, char **argv);
+int cmd_encrypt_file(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

@@ -14,11 +14,17 @@ const struct cmd cli_commands[] = {
 	{ "build", cmd_build, "clone a repository and run its build" },
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
+	{ "encrypt", cmd_encrypt, "encrypt a secret for .travis.yml" },
+	{ "encrypt-file", cmd_encrypt_file,
+	  "encrypt a file for the build to decrypt" },
+	{ "env", cmd_env, "set, unset or list repository settings variables" },
 	{ "image", cmd_image, "build a base image locally with debootstrap" },
 	{ "images", cmd_images, "show which Docker image each job runs in" },
+	{ "keys", cmd_keys, "generate, show or import repository keys" },
 	{ "lint", cmd_lint, "check a .travis.yml and report problems" },
 	{ "matrix", cmd_matrix, "list the jobs a .travis.yml expands to" },
 	{ "run", cmd_run, "run a build's jobs in Docker, as Travis does" },
+	{ "serve", cmd_serve, "CI server for GitHub webhooks, with a web UI" },
 	{ "shell", cmd_shell, "open a shell in a kept job's container" },
 };
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);
