@@ -34,6 +34,12 @@ struct build_input {
 	long log_silence, hard_limit;
 	size_t log_max;
 	bool list, keep, plain, deploy_dry_run, json;
+	/*
+	 * A pull request from a fork: no secure value, no private settings
+	 * variable (secrets.h).  Also assumed when req.head_repo is given
+	 * and differs from the repository.
+	 */
+	bool fork;
 };
 
 struct build_outcome {

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
+#include "crypto.h"
 #include "error.h"
 #include "ferryconf.h"
 #include "fs.h"
@@ -26,6 +27,7 @@
 #include "json.h"
 #include "matrix.h"
 #include "msg.h"
+#include "secrets.h"
 #include "val.h"
 #include "vcs.h"
 #include "xalloc.h"
@@ -190,8 +192,57 @@ static int parse_env_opt(struct svec *names, struct svec *values,
 	return 0;
 }
 
+/*
+ * The repository's key (none is fine: secure values then do not decrypt,
+ * with warnings) and settings variables.  A key store or settings file
+ * that others can read is an error: the build stops there.
+ */
+static int load_repo_secrets(const struct build_input *in,
+			     struct crypto_rsa **key, struct settings *store)
+{
+	char *dir;
+	int err;
+
+	*key = NULL;
+	if (secrets_check_slug(in->vcs->slug) < 0)
+		return 0; /* a name the stores cannot hold: nothing stored */
+	dir = keys_dir(in->conf);
+	err = keys_load(key, dir, in->vcs->slug);
+	free(dir);
+	if (err == FY_ENOTFOUND) {
+		*key = NULL;
+		err = 0;
+	}
+	if (err < 0)
+		return err;
+	dir = settings_dir(in->conf);
+	err = settings_open(store, dir, in->vcs->slug, false);
+	free(dir);
+	return err;
+}
+
+/* Each warning of the selected jobs once (values that do not decrypt). */
+static void print_secret_warnings(const struct run_job *jobs, size_t n)
+{
+	struct svec seen = SVEC_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct svec *w = &jobs[i].prep.secrets.warnings;
+
+		for (size_t k = 0; jobs[i].selected && k < w->n; k++) {
+			if (svec_has(&seen, w->v[k]))
+				continue;
+			svec_push(&seen, w->v[k]);
+			fprintf(stderr, "ferry: warning: %s\n", w->v[k]);
+		}
+	}
+	svec_release(&seen);
+}
+
 int build_run(const struct build_input *in, struct build_outcome *outcome)
 {
+	struct crypto_rsa *key = NULL;
+	struct settings store = SETTINGS_INIT;
 	struct travis_config *c = NULL;
 	struct config_opts co = { 0 };
 	struct val *plan = NULL, *request = NULL;
@@ -263,6 +314,10 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		rc = cli_error(EXIT_ERRORED);
 		goto out;
 	}
+	if (load_repo_secrets(in, &key, &store) < 0) {
+		rc = cli_error(EXIT_ERRORED);
+		goto out;
+	}
 	settings = xcalloc(in->env_names.n + 1, sizeof(*settings));
 	for (size_t i = 0; i < in->env_names.n; i++) {
 		settings[i].name = in->env_names.v[i];
@@ -274,7 +329,15 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		po.conf = in->conf;
 		po.vcs = in->vcs;
 		po.event = in->req.event;
+		if (!po.event && in->req.pull_request)
+			po.event = "pull_request";
 		po.pull_request = in->req.pull_request;
+		po.head_slug = in->req.head_repo;
+		po.head_branch = in->req.head_branch;
+		po.fork = in->fork;
+		po.key = key;
+		po.store = &store;
+		po.build_config = c->config;
 		po.build_id = bn;
 		po.build_number = bn;
 		po.settings = settings;
@@ -288,6 +351,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 			struct run_job *j = &jobs[i];
 			struct job_spec *s = &j->prep.spec;
 
+			/* a failure is among the prep's warnings */
 			job_prep_init(&j->prep, pjobs->seq.v[i], &po);
 			j->selected = job_wanted(j->prep.number, &in->only);
 			j->log_path =
@@ -303,6 +367,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 			s->cancel = &interrupted;
 		}
 	}
+	print_secret_warnings(jobs, njobs);
 	if (in->list) {
 		printf("%-7s %-14s %-10s %-28s %s\n", "JOB", "STAGE",
 		       "MAY FAIL", "IMAGE", "JOB");
@@ -446,6 +511,8 @@ out:
 	}
 	free(jobs);
 	free(settings);
+	crypto_rsa_free(key);
+	settings_release(&store);
 	free(run_dir);
 	free(slug_dir);
 	val_free(plan);
