@@ -26,6 +26,7 @@ struct doc {
 	size_t *start; /* byte offset of each line */
 	size_t nlines;
 	const char *nl; /* "\n" or "\r\n", as the file has it */
+	size_t width;	/* indentation the loader removes from every line */
 };
 
 /* One text change: replace [from, to) with `with`. */
@@ -54,6 +55,21 @@ static void doc_init(struct doc *d, const char *text, size_t len)
 		if (i + 1 < len) {
 			XGROW(d->start, alloc, d->nlines + 1);
 			d->start[d->nlines++] = i + 1;
+		}
+	}
+	/* the spaces right before the first non-blank character */
+	for (size_t i = 0, sp = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c & 0x80)
+			continue;
+		if (c == ' ') {
+			sp++;
+		} else if (strchr("\t\n\v\f\r", c)) {
+			sp = 0;
+		} else {
+			d->width = sp;
+			break;
 		}
 	}
 }
@@ -142,7 +158,12 @@ static size_t block_end(const struct doc *d, size_t first, long col, bool dash)
 	return last;
 }
 
-/* Byte offset of 0-based (line, column in characters). */
+/*
+ * Byte offset of a loader position.  The loader reads the text as
+ * travis-yml does (loader.c normalize_text): bytes over 0x7f dropped,
+ * so its columns count the others.  (It also removes the indentation of
+ * the first line from every line; such files are refused.)
+ */
 static size_t offset_of(const struct doc *d, int line, int col)
 {
 	size_t at, e;
@@ -151,10 +172,12 @@ static size_t offset_of(const struct doc *d, int line, int col)
 		return d->len;
 	at = d->start[line];
 	e = line_end(d, (size_t)line);
-	for (int c = 0; c < col && at < e; c++) {
-		at++;
-		while (at < e && ((unsigned char)d->text[at] & 0xC0) == 0x80)
+	for (int c = 0;; c++) {
+		while (at < e && ((unsigned char)d->text[at] & 0x80))
 			at++;
+		if (c == col || at >= e)
+			break;
+		at++;
 	}
 	return at;
 }
@@ -531,6 +554,8 @@ static int add_flow_list(struct job *j, const struct val *v)
 	}
 	if (j->mode == YAMLEDIT_PREPEND) {
 		at = open + 1;
+		while (at < close && d->text[at] == ' ')
+			at++;
 		e = edit_at(j, at, at);
 		buf_add(&e->with, items.ptr, items.len);
 		if (v->seq.n)
@@ -768,6 +793,10 @@ int yamledit_add(struct buf *out, const char *text, size_t len,
 		goto out;
 	}
 	doc_init(&j.d, text, len);
+	if (j.d.width) {
+		err = refuse(&j, "is indented", "the first line");
+		goto out;
+	}
 	err = plan(&j, root, parts.v, parts.n);
 	if (err < 0)
 		goto out;
