@@ -97,6 +97,7 @@ int request_option(struct request_opts *r, int opt, const char *arg);
 /* Condition data (cond.h) for the request, or NULL when none given. */
 struct val *request_data(const struct request_opts *r);
 
+int cmd_appspec(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_condition(int argc, char **argv);
 int cmd_image(int argc, char **argv);

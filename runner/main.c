@@ -11,6 +11,7 @@
 #include "log.h"
 
 const struct cmd cli_commands[] = {
+	{ "appspec", cmd_appspec, "run or check a CodeDeploy appspec.yml" },
 	{ "build", cmd_build, "clone a repository and run its build" },
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
