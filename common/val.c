@@ -166,16 +166,16 @@ struct val *val_dup(const struct val *v)
 		c->str.len = v->str.len;
 		break;
 	case VAL_SEQ:
-		c->seq.v = xmalloc(st_mult(v->seq.n ? v->seq.n : 1,
-					   sizeof(*c->seq.v)));
+		c->seq.v = xmalloc(
+			st_mult(v->seq.n ? v->seq.n : 1, sizeof(*c->seq.v)));
 		c->seq.alloc = v->seq.n;
 		for (size_t i = 0; i < v->seq.n; i++)
 			c->seq.v[i] = val_dup(v->seq.v[i]);
 		c->seq.n = v->seq.n;
 		break;
 	case VAL_MAP:
-		c->map.v = xmalloc(st_mult(v->map.n ? v->map.n : 1,
-					   sizeof(*c->map.v)));
+		c->map.v = xmalloc(
+			st_mult(v->map.n ? v->map.n : 1, sizeof(*c->map.v)));
 		c->map.alloc = v->map.n;
 		for (size_t i = 0; i < v->map.n; i++) {
 			c->map.v[i] = v->map.v[i];
@@ -368,8 +368,10 @@ ptrdiff_t val_map_index(const struct val *map, const char *key)
 {
 	if (!map || map->type != VAL_MAP)
 		return -1;
+	/* Maps are small: a linear scan, comparing the first byte first. */
 	for (size_t i = 0; i < map->map.n; i++)
-		if (!strcmp(map->map.v[i].key, key))
+		if (map->map.v[i].key[0] == key[0] &&
+		    !strcmp(map->map.v[i].key, key))
 			return (ptrdiff_t)i;
 	return -1;
 }
@@ -413,8 +415,7 @@ void val_map_set(struct val *map, const char *key, struct val *v)
 	val_map_set_at(map, key, v ? v->line : -1, v ? v->col : -1, v);
 }
 
-void val_map_insert(struct val *map, size_t at, const char *key,
-		    struct val *v)
+void val_map_insert(struct val *map, size_t at, const char *key, struct val *v)
 {
 	if (map->type != VAL_MAP || at > map->map.n)
 		BUG("bad val_map_insert");
