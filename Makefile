@@ -167,10 +167,16 @@ check-layering:
 analyze:
 	$(MAKE) BUILD=build-analyze CC=gcc CFLAGS='-O0 -g -fanalyzer' all
 
+PREFIX ?= /usr/local
+install: $(FERRY)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(FERRY) $(DESTDIR)$(PREFIX)/bin/ferry
+	install -m 644 docs/ferry.1 $(DESTDIR)$(PREFIX)/share/man/man1/ferry.1
+
 clean:
 	$(RM) -r build build-fuzz build-analyze build-*
 
-.PHONY: all programs deps test check-tests unit demo fuzz fuzz-targets bench \
+.PHONY: all programs deps test check-tests unit demo fuzz fuzz-targets bench install \
 	check check-style check-layering analyze clean FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
