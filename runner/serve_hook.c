@@ -206,7 +206,11 @@ static void answer(struct httpd_response *resp, int status, const char *key,
 	val_free(doc);
 }
 
-/* Record the delivery (and the request, if any) and answer. */
+/*
+ * Record the delivery with its request and answer.  Ignored deliveries
+ * are only counted and logged: they need no durable record, and a flood
+ * of them (a busy organisation's hook) then costs no disk write.
+ */
 static void record(struct serve *s, struct httpd_response *resp,
 		   const char *guid, const char *event, const char *slug,
 		   const char *outcome, const struct val *request)
@@ -214,6 +218,13 @@ static void record(struct serve *s, struct httpd_response *resp,
 	int64_t id = 0;
 	bool dup = false;
 
+	if (!request) {
+		count(s, HOOK_IGNORED);
+		log_debug("delivery %s: %s of %s ignored: %s", guid, event,
+			  slug, outcome);
+		answer(resp, 202, "ignored", val_str(outcome));
+		return;
+	}
 	if (store_delivery_add(s->store, guid, event, slug, outcome, request,
 			       &id, &dup) < 0) {
 		log_error("delivery %s: %s", guid, err_msg());
@@ -223,11 +234,6 @@ static void record(struct serve *s, struct httpd_response *resp,
 	if (dup) {
 		count(s, HOOK_DUPLICATE);
 		answer(resp, 200, "duplicate", val_str(guid));
-		return;
-	}
-	if (!request) {
-		count(s, HOOK_IGNORED);
-		answer(resp, 202, "ignored", val_str(outcome));
 		return;
 	}
 	count(s, HOOK_ACCEPTED);

@@ -28,6 +28,13 @@ static const char *text_of(const struct val *m, const char *key)
 	return val_text(val_map_get(m, key));
 }
 
+static bool flag_of(const struct val *m, const char *key)
+{
+	const struct val *v = val_map_get(m, key);
+
+	return v && v->type == VAL_BOOL && v->b;
+}
+
 static char *dup_or_null(const struct val *m, const char *key)
 {
 	const char *t = val_strv(val_map_get(m, key));
@@ -144,7 +151,15 @@ static void run_checked_out(struct job_run_ctx *c, struct job_result *res)
 	po.build_number = text_of(c->build, "number");
 	po.web_host = host;
 	po.workspace = c->workspace;
-	job_prep_init(&prep, pj, &po);
+	/* secrets.h: a pull request from a fork gets no secret */
+	po.fork = flag_of(c->build, "fork");
+	po.head_slug = val_strv(val_map_get(c->build, "head_slug"));
+	po.head_branch = val_strv(val_map_get(c->build, "pr_branch"));
+	if (job_prep_init(&prep, pj, &po) < 0)
+		log_warn("job %s: %s", po.build_id, err_msg());
+	for (size_t i = 0; i < prep.secrets.warnings.n; i++)
+		log_warn("job %s %s: %s", text_of(c->build, "slug"),
+			 text_of(c->job, "number"), prep.secrets.warnings.v[i]);
 	prep.spec.log_path = c->log_path;
 	prep.spec.run_id = c->run_id;
 	prep.spec.cancel = &c->flag->cancel;
