@@ -23,7 +23,7 @@
 #include "xalloc.h"
 
 static const char usage[] =
-	"usage: ferry serve [--config FILE]\n"
+	"usage: ferry serve [--config FILE] [--concurrency N]\n"
 	"\n"
 	"Run the CI server: GitHub webhooks (push, pull_request) at\n"
 	"POST /webhooks/github start builds, which run in Docker like\n"
@@ -31,8 +31,9 @@ static const char usage[] =
 	"API show builds and live logs.  Settings come from the `serve:`\n"
 	"section of ferry's config file (see examples/ferry-serve.yml).\n"
 	"\n"
-	"  --config FILE   ferry's configuration file\n"
-	"  -h, --help      show this help\n"
+	"  --config FILE          ferry's configuration file\n"
+	"  -j, --concurrency N    jobs at once (default: serve.concurrency)\n"
+	"  -h, --help             show this help\n"
 	"\n"
 	"SIGTERM or SIGINT stops the server: no new connection or job, the\n"
 	"running jobs get serve.shutdown_grace to finish, then go back to the\n"
@@ -184,6 +185,7 @@ int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "concurrency", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,13 +193,20 @@ int cmd_serve(int argc, char **argv)
 	const char *config = NULL;
 	sigset_t sigs;
 	char *db = NULL;
+	long jobs = 0;
 	int opt, rc = EXIT_ERRORED;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'j':
+			jobs = cli_number(optarg);
+			if (jobs < 1 || jobs > 64)
+				return cli_usage_error(
+					"serve", "--concurrency needs 1 to 64");
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -224,6 +233,8 @@ int cmd_serve(int argc, char **argv)
 	    (s.conf.log_file && log_open(s.conf.log_file) < 0) ||
 	    make_dirs(&s) < 0)
 		goto out;
+	if (jobs)
+		s.conf.concurrency = (int)jobs;
 	db = fs_join(s.conf.data_dir, "ferry.db");
 	if (store_open(&s.store, db) < 0 || recover(&s) < 0 ||
 	    start_http(&s) < 0)

@@ -193,7 +193,8 @@ out:
 	return err;
 }
 
-static void plan_request(struct serve *s, const struct val *q)
+/* Plan one request; false when it stays pending (store failure). */
+static bool plan_request(struct serve *s, const struct val *q)
 {
 	int64_t id = strtoll(text_of(q, "id"), NULL, 10), bid = 0;
 	const struct val *d = val_map_get(q, "data");
@@ -206,7 +207,7 @@ static void plan_request(struct serve *s, const struct val *q)
 	struct svec running = SVEC_INIT;
 	char *url = NULL;
 	const char *event = text_of(d, "event");
-	bool cancel_old;
+	bool cancel_old, done = true;
 
 	if (s->conf.clone_url)
 		url = xasprintf(s->conf.clone_url, slug);
@@ -236,6 +237,7 @@ static void plan_request(struct serve *s, const struct val *q)
 	if (store_build_create(s->store, id, build, plan, cancel_old, &bid,
 			       &running) < 0) {
 		log_error("request %lld: %s", (long long)id, err_msg());
+		done = false;
 		goto out_nostore;
 	}
 	log_info("request %lld: build %lld of %s at %.12s (%zu jobs)",
@@ -264,6 +266,7 @@ out_nostore:
 	val_free(build);
 	svec_release(&running);
 	vcs_info_release(&info);
+	return done;
 }
 
 void *serve_plan_main(void *arg)
@@ -284,7 +287,8 @@ void *serve_plan_main(void *arg)
 			serve_wait(s, &s->plan_gen, g, 5);
 			continue;
 		}
-		plan_request(s, q);
+		if (!plan_request(s, q))
+			serve_wait(s, &s->plan_gen, g, 5);
 		val_free(q);
 	}
 	return NULL;

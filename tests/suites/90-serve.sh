@@ -437,6 +437,26 @@ check "shutdown: SIGTERM stops the server with status 0 ($rc in $(($(date +%s) -
 	bash -c "[ $rc = 0 ] && grep -q 'stopped' '$top/server.log'"
 SERVER=
 
+# ---- the example config starts as it is (paths moved into the test) --------
+mkdir -p "$top/etc"
+echo "$SECRET" >"$top/etc/webhook-secret"
+echo "$TOKEN" >"$top/etc/github-token"
+echo "$ADMIN" >"$top/etc/admin-token"
+sed -e "s|/etc/ferry/|$top/etc/|" -e "s|^data_dir: .*|data_dir: $top/example-data|" \
+	-e "s|listen: 127.0.0.1:8080|listen: 127.0.0.1:0\n  port_file: $top/port|" \
+	-e "s|# log_file: .*|log_file: $top/example.log|" \
+	examples/ferry-serve.yml >"$top/example.yml"
+rm -f "$top/port"
+"$FERRY" serve --config "$top/example.yml" >"$top/example.out" 2>&1 &
+SERVER=$!
+for i in $(seq 100); do [ -s "$top/port" ] && break; sleep 0.1; done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$top/port" 2>/dev/null)/healthz")
+kill -TERM "$SERVER"
+wait "$SERVER"
+rc=$?
+SERVER=
+check "example: examples/ferry-serve.yml serves ($code) and stops ($rc)" [ "$code/$rc" = 200/0 ]
+
 if [ $fails -eq 0 ]; then
 	rm -rf "$top"
 else
