@@ -63,6 +63,9 @@ struct job_spec {
 	const char *prefix;	  /* "[1.2] " for parallel jobs */
 	const struct mask_set *secrets;
 	const struct val *services_conf; /* ferry config `services:` */
+	const struct val *cache_conf;	 /* ferry config `cache:` (cache.h) */
+	const char *data_dir;		 /* ferry's data directory */
+	const char *default_branch;	 /* the repository's, or NULL */
 	const char *run_id;	   /* label value tying a run's containers */
 	const atomic_bool *cancel; /* raised on Ctrl-C */
 };

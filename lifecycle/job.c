@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "deployer.h"
 #include "docker.h"
 #include "error.h"
@@ -49,6 +50,7 @@ struct run {
 	size_t nreqs, alloc;
 	/* a deploy's extra secrets (found while deploying) */
 	struct mask_set *extra;
+	struct cache_job *cache; /* the build cache's state (cache.h) */
 	/*
 	 * With a local engine the job's files are bind mounts of a staging
 	 * directory on this host: <stage>/ferry is ~/.ferry (the script and
@@ -501,6 +503,14 @@ out:
 	return err < 0 ? 1 : 0;
 }
 
+/* The build cache's hand-offs (cache.h). */
+static int do_cache(struct run *r, const struct request *q)
+{
+	struct cache_ctx cc = { r->spec, r->id, r->home, say, r };
+
+	return cache_handoff(&r->cache, &cc, q->verb, q->arg);
+}
+
 static int handle_requests(struct run *r)
 {
 	int err = 0;
@@ -514,6 +524,8 @@ static int handle_requests(struct run *r)
 		else if (!strcmp(q->verb, "deploy"))
 			status =
 				do_deploy(r, q->seq, strtoul(q->arg, NULL, 10));
+		else if (!strncmp(q->verb, "cache-", 6))
+			status = do_cache(r, q);
 		else
 			status = 1;
 		err = reply(r, q->seq, status);
@@ -863,6 +875,7 @@ int job_run(const struct job_spec *spec, struct job_result *out)
 	}
 	free(r.reqs);
 	mask_set_free(r.extra);
+	cache_job_free(r.cache);
 	return err;
 }
 

@@ -5,6 +5,7 @@
 #include "compat.h"
 
 #include "buf.h"
+#include "cache.h"
 #include "error.h"
 #include "lang.h"
 #include "script.h"
@@ -792,12 +793,12 @@ int script_build(struct buf *out, const struct val *job,
 	begin_fn(out, "setup");
 	end_fn(out);
 	begin_fn(out, "setup_casher");
-	if (info->cache_enabled) {
-		buf_addstr(out, "travis_fold start cache.1\n");
-		emit_echo(out, NULL, "Setting up build cache");
-		buf_addstr(out, "ferry_handoff cache-fetch ''\n"
-				"travis_fold end cache.1\n");
-	}
+	if (info->cache_enabled)
+		cache_script_fetch(out, job);
+	end_fn(out);
+	begin_fn(out, "setup_cache");
+	if (info->cache_enabled)
+		cache_script_languages(out, job);
 	end_fn(out);
 	begin_fn(out, "announce");
 	lang_default(out, "announce", job);
@@ -808,12 +809,8 @@ int script_build(struct buf *out, const struct val *job,
 		end_fn(out);
 	}
 	begin_fn(out, "cache");
-	if (info->cache_enabled) {
-		buf_addstr(out, "travis_fold start cache.2\n");
-		emit_echo(out, NULL, "store build cache");
-		buf_addstr(out, "ferry_handoff cache-push ''\n"
-				"travis_fold end cache.2\n");
-	}
+	if (info->cache_enabled)
+		cache_script_push(out, job);
 	end_fn(out);
 	begin_fn(out, "after_success");
 	emit_after_success(out, job, info);
@@ -839,6 +836,7 @@ int script_build(struct buf *out, const struct val *job,
 		"travis_run_export\n"
 		"travis_run_setup\n"
 		"travis_run_setup_casher\n"
+		"travis_run_setup_cache\n"
 		"travis_run_announce\n"
 		"travis_run_before_install\n"
 		"travis_run_install\n"

@@ -262,6 +262,40 @@ ferry_handoff() {
 	return "${status:-1}"
 }
 
+# ferry_cache_add DIR...: what `casher add` does.  Each directory made
+# absolute (against the current directory); symbolic links are not
+# followed.  ferry restores them from the fetched cache archive (and
+# stores them in the cache stage); what is still missing is created.
+ferry_cache_add() {
+	local p list=()
+	for p in "$@"; do
+		[[ "${p}" == /* ]] || p="${PWD}/${p}"
+		if [[ -L "${p}" ]]; then
+			echo "${p} is a symbolic link to $(readlink "${p}"); not following"
+			continue
+		fi
+		echo "adding ${p} to cache"
+		list+=("${p}")
+	done
+	[[ "${#list[@]}" -eq 0 ]] && return 0
+	printf '%s\0' "${list[@]}" >"${TRAVIS_HOME}/.ferry/cache.paths"
+	ferry_handoff cache-add cache.paths
+	for p in "${list[@]}"; do
+		if [[ ! -d "${p}" ]]; then
+			echo "creating directory ${p}"
+			mkdir -p "${p}"
+		fi
+	done
+}
+
+# travis_vers2int 1.2.3: a version as a number, to compare with -ge.
+travis_vers2int() {
+	local IFS=. v
+	read -r -a v <<<"${1//[^0-9.]/}"
+	printf '1%03d%03d%03d%03d' "$((10#${v[0]:-0}))" "$((10#${v[1]:-0}))" \
+		"$((10#${v[2]:-0}))" "$((10#${v[3]:-0}))"
+}
+
 # Saves the environment, functions and directory for `ferry shell`.
 ferry_save_state() {
 	local dir="${TRAVIS_HOME}/.ferry"

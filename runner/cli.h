@@ -99,6 +99,7 @@ struct val *request_data(const struct request_opts *r);
 
 int cmd_appspec(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 int cmd_condition(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_images(int argc, char **argv);

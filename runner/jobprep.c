@@ -1,5 +1,6 @@
 #include "compat.h"
 
+#include "cache.h"
 #include "crypto.h"
 #include "error.h"
 #include "ferryconf.h"
@@ -108,6 +109,9 @@ int job_prep_init(struct job_prep *p, const struct val *plan_job,
 	s->hard_limit = o->hard_limit ? o->hard_limit : o->conf->hard_limit;
 	s->log_max = o->log_max ? o->log_max : o->conf->log_max;
 	s->services_conf = ferryconf_section(o->conf, "services");
+	s->cache_conf = ferryconf_section(o->conf, "cache");
+	s->data_dir = o->conf->data_dir;
+	s->default_branch = o->vcs->default_branch;
 	s->secrets = sj->mask;
 	s->info.slug = o->vcs->slug;
 	s->info.build_id = o->build_id;
@@ -135,6 +139,8 @@ int job_prep_init(struct job_prep *p, const struct val *plan_job,
 	s->info.env = sj->env;
 	s->info.nenv = sj->nenv;
 	s->info.no_checkout = clone && clone->type == VAL_BOOL && !clone->b;
+	s->info.cache_enabled =
+		cache_conf_enabled(s->cache_conf) && cache_wanted(s->config);
 	return err;
 }
 

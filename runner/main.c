@@ -13,6 +13,7 @@
 const struct cmd cli_commands[] = {
 	{ "appspec", cmd_appspec, "run or check a CodeDeploy appspec.yml" },
 	{ "build", cmd_build, "clone a repository and run its build" },
+	{ "cache", cmd_cache, "list or clear the build caches" },
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
 	{ "encrypt", cmd_encrypt, "encrypt a secret for .travis.yml" },
