@@ -46,7 +46,11 @@ int secrets_check_slug(const char *slug);
 
 /* ---- key store (runner/keys.c) ------------------------------------------ */
 
-/* The key store directory of `conf` (malloc'd): keys.dir or data_dir/keys. */
+/*
+ * The key store directory of `conf` (malloc'd): `keys: {dir: D}` (a
+ * leading ~/ is the home directory; a relative D is relative to the
+ * config file's directory), else <data_dir>/keys.
+ */
 char *keys_dir(const struct ferryconf *conf);
 /* <dir>/<owner>/<repo>.pem (malloc'd); `slug` must be valid. */
 char *keys_path(const char *dir, const char *slug);

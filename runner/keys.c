@@ -59,6 +59,14 @@ char *keys_dir(const struct ferryconf *conf)
 		return ferryconf_dir(conf, "keys", false);
 	if (dir[0] == '~' && (dir[1] == '/' || !dir[1]) && home)
 		return xasprintf("%s%s", home, dir + 1);
+	if (dir[0] != '/' && conf->path) {
+		/* relative to the config file, not to where ferry runs */
+		char *base = fs_dirname(conf->path);
+		char *p = fs_join(base, dir);
+
+		free(base);
+		return p;
+	}
 	return xstrdup(dir);
 }
 
