@@ -23,6 +23,7 @@ trap 'exit 2' INT TERM
 
 if ! command -v wrk >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ]; then
+		apt-get update -q >/dev/null 2>&1
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends wrk >/dev/null 2>&1
 	fi

@@ -36,6 +36,7 @@ if [ ! -d tests/serve/node_modules/playwright-core ] ||
 		{ bad "setup: npm ci in tests/serve"; finish; }
 fi
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+	apt-get update -q >/dev/null 2>&1
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends chromium >/dev/null 2>&1
 fi
