@@ -475,15 +475,25 @@ char *cache_key(const char *repo, const char *group, const char *name)
 
 /* ---- the script ---- */
 
-/* `ferry_cache_add WORDS`: the words unquoted, as travis-build does. */
+/*
+ * `ferry_cache_add WORDS`, timed as travis-build times `casher add`; the
+ * words are expanded by bash (travis_cmd evals them), unquoted as
+ * travis-build leaves them.
+ */
 static void emit_add(struct buf *out, const char *const *dirs, size_t n)
 {
+	struct buf cmd = BUF_INIT;
+
 	for (size_t i = 0; i < n; i += ADD_DIR_MAX) {
-		buf_addstr(out, "ferry_cache_add");
+		buf_reset(&cmd);
+		buf_addstr(&cmd, "ferry_cache_add");
 		for (size_t k = i; k < n && k < i + ADD_DIR_MAX; k++)
-			buf_addf(out, " %s", dirs[k]);
-		buf_addch(out, '\n');
+			buf_addf(&cmd, " %s", dirs[k]);
+		buf_addstr(out, "travis_cmd ");
+		buf_add_shquote(out, cmd.ptr);
+		buf_addstr(out, " --timing\n");
 	}
+	buf_release(&cmd);
 }
 
 static void emit_add1(struct buf *out, const char *dir)

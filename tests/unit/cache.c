@@ -340,12 +340,13 @@ void test_cache__script(void)
 	check(has(&b, "travis_fold start cache.1\n"
 		      "echo -e 'Setting up build cache'\n"
 		      "travis_cmd 'ferry_handoff cache-fetch' --timing\n"
-		      "ferry_cache_add $HOME/a vendor/b\n"
+		      "travis_cmd 'ferry_cache_add $HOME/a vendor/b' --timing\n"
 		      "travis_fold end cache.1\n"));
 	buf_reset(&b);
 	cache_script_languages(&b, job);
 	check(has(&b, "travis_fold start cache.pip\necho\n"
-		      "ferry_cache_add ${TRAVIS_HOME}/.cache/pip\n"
+		      "travis_cmd 'ferry_cache_add ${TRAVIS_HOME}/.cache/pip' "
+		      "--timing\n"
 		      "travis_fold end cache.pip\n"));
 	buf_reset(&b);
 	cache_script_push(&b, job);
@@ -356,16 +357,18 @@ void test_cache__script(void)
 	buf_reset(&b);
 	cache_script_languages(&b, node);
 	check(has(&b, "package-lock.json"));
-	check(has(&b, "ferry_cache_add $HOME/.npm\nelse\n"
-		      "ferry_cache_add node_modules\nfi\n"));
+	check(has(&b, "travis_cmd 'ferry_cache_add $HOME/.npm' --timing\n"
+		      "else\n"
+		      "travis_cmd 'ferry_cache_add node_modules' --timing\n"
+		      "fi\n"));
 	buf_reset(&b);
 	cache_script_fetch(&b, node);
 	check(!has(&b, "ferry_cache_add")); /* no `directories` */
 	buf_reset(&b);
 	cache_script_languages(&b, rust);
-	check(has(&b,
-		  "ferry_cache_add ${TRAVIS_HOME}/.cargo target "
-		  "${TRAVIS_HOME}/.rustup ${TRAVIS_HOME}/.cache/sccache\n"));
+	check(has(&b, "travis_cmd 'ferry_cache_add ${TRAVIS_HOME}/.cargo "
+		      "target ${TRAVIS_HOME}/.rustup "
+		      "${TRAVIS_HOME}/.cache/sccache' --timing\n"));
 	buf_reset(&b);
 	cache_script_fetch(&b, none);
 	cache_script_languages(&b, none);
