@@ -5,7 +5,8 @@ set -e
 PKGS="make gcc clang pkg-config git python3 curl ca-certificates
 libyaml-dev libgit2-dev libcurl4-openssl-dev libssl-dev libarchive-dev
 libjansson-dev libpcre2-dev libsqlite3-dev libmicrohttpd-dev
-docker.io debootstrap openssl ruby openssh-client openssh-server"
+docker.io debootstrap openssl ruby openssh-client openssh-server
+chromium wrk nodejs npm"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
