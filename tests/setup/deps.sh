@@ -6,8 +6,11 @@ PKGS="make gcc clang pkg-config git python3 curl ca-certificates
 libyaml-dev libgit2-dev libcurl4-openssl-dev libssl-dev libarchive-dev
 libjansson-dev libpcre2-dev libsqlite3-dev libmicrohttpd-dev
 docker.io debootstrap openssl ruby openssh-client openssh-server
-chromium wrk nodejs npm"
+chromium wrk"
 missing=""
+# Node.js and npm (the serve tests' browser driver): any install will do,
+# Debian's packages or another vendor's.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
