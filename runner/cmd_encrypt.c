@@ -214,6 +214,11 @@ static void join_add(struct svec *args, int argc, char **argv,
 		     bool (*is_key)(const char *))
 {
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			for (; i < argc; i++)
+				svec_push(args, argv[i]);
+			break;
+		}
 		if ((!strcmp(argv[i], "--add") || !strcmp(argv[i], "-a")) &&
 		    i + 1 < argc && is_key(argv[i + 1])) {
 			svec_pushf(args, "--add=%s", argv[i + 1]);
