@@ -311,6 +311,9 @@ int xml_parse(struct xml_node **out, const char *text, size_t len)
 	struct xml_node *root = NULL;
 	int err;
 
+	/* XML has no NUL character; the tree's strings are C strings. */
+	if (memchr(text, '\0', len))
+		return err_set(FY_EINVALID, "malformed XML: a NUL byte");
 	for (;;) {
 		skip_space(&x);
 		err = skip_misc(&x);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "awsendpoint.h"
+#include "awserror.h"
 #include "awsiam.h"
 #include "buf.h"
 #include "crypto.h"
@@ -133,282 +135,6 @@ const char *aws_config_endpoint(const struct aws_env *env,
 	return aws_getenv(env, "AWS_ENDPOINT_URL");
 }
 
-/* ---- partitions and endpoints ---- */
-
-static const struct {
-	const char *prefix;
-	struct aws_partition p;
-} partitions[] = {
-	{ "cn-", { "aws-cn", "amazonaws.com.cn", "cn-north-1" } },
-	{ "us-gov-", { "aws-us-gov", "amazonaws.com", "us-gov-west-1" } },
-	{ "us-isob-", { "aws-iso-b", "sc2s.sgov.gov", "us-isob-east-1" } },
-	{ "us-isof-", { "aws-iso-f", "csp.hci.ic.gov", "us-isof-south-1" } },
-	{ "us-iso-", { "aws-iso", "c2s.ic.gov", "us-iso-east-1" } },
-	{ "eu-isoe-", { "aws-iso-e", "cloud.adc-e.uk", "eu-isoe-west-1" } },
-	{ "eusc-", { "aws-eusc", "amazonaws.eu", "eusc-de-east-1" } },
-};
-static const struct aws_partition partition_aws = { "aws", "amazonaws.com",
-						    "us-east-1" };
-
-const struct aws_partition *aws_partition(const char *region)
-{
-	for (size_t i = 0; region && i < ARRAY_SIZE(partitions); i++)
-		if (!strncmp(region, partitions[i].prefix,
-			     strlen(partitions[i].prefix)))
-			return &partitions[i].p;
-	return &partition_aws;
-}
-
-/* Regions STS's legacy global endpoint serves (the endpoint rules). */
-static bool sts_legacy_global(const char *region)
-{
-	static const char *const regions[] = {
-		"ap-northeast-1", "ap-south-1", "ap-southeast-1",
-		"ap-southeast-2", "aws-global", "ca-central-1",
-		"eu-central-1",	  "eu-north-1", "eu-west-1",
-		"eu-west-2",	  "eu-west-3",	"sa-east-1",
-		"us-east-1",	  "us-east-2",	"us-west-1",
-		"us-west-2",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(regions); i++)
-		if (!strcmp(region, regions[i]))
-			return true;
-	return false;
-}
-
-static bool is_label_char(char c, bool upper)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-	       (upper && c >= 'A' && c <= 'Z');
-}
-
-static bool valid_region(const char *r)
-{
-	size_t n = strlen(r);
-
-	if (!n || n > 63 || r[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_label_char(r[i], true))
-			return false;
-	return true;
-}
-
-static bool is_ipv4(const char *host, size_t len)
-{
-	int dots = 0, digits = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (host[i] == '.') {
-			if (!digits)
-				return false;
-			dots++;
-			digits = 0;
-		} else if (host[i] >= '0' && host[i] <= '9' && digits < 3) {
-			digits++;
-		} else {
-			return false;
-		}
-	}
-	return dots == 3 && digits;
-}
-
-bool aws_s3_virtual_hostable(const char *b, bool dots)
-{
-	size_t n = strlen(b);
-
-	if (n < 3 || n > 63 || is_ipv4(b, n))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool edge =
-			!i || i + 1 == n || b[i - 1] == '.' || b[i + 1] == '.';
-
-		if (b[i] == '.') {
-			if (!dots || edge)
-				return false;
-			continue;
-		}
-		if (!is_label_char(b[i], false) || (edge && b[i] == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* A custom endpoint split into scheme, authority and path. */
-struct url_parts {
-	char *scheme, *authority, *path;
-};
-
-static void url_parts_release(struct url_parts *u)
-{
-	free(u->scheme);
-	free(u->authority);
-	free(u->path);
-	u->scheme = u->authority = u->path = NULL;
-}
-
-static int parse_endpoint(struct url_parts *u, const char *url)
-{
-	const char *sep = strstr(url, "://");
-	const char *auth, *path;
-	size_t plen;
-
-	if (!sep) {
-		u->scheme = xstrdup("https");
-		auth = url;
-	} else {
-		u->scheme = xmemdupz(url, (size_t)(sep - url));
-		auth = sep + 3;
-	}
-	if ((strcmp(u->scheme, "http") && strcmp(u->scheme, "https")) ||
-	    strpbrk(url, "#? \t\r\n@") || !*auth || *auth == '/') {
-		url_parts_release(u);
-		return err_set(FY_EINVALID,
-			       "custom endpoint '%s' is not a valid URI", url);
-	}
-	path = auth + strcspn(auth, "/");
-	u->authority = xmemdupz(auth, (size_t)(path - auth));
-	plen = strlen(path);
-	while (plen && path[plen - 1] == '/')
-		plen--;
-	u->path = xmemdupz(path, plen);
-	return 0;
-}
-
-/* The host part of an authority, without port or IPv6 brackets. */
-static bool authority_is_ip(const char *auth)
-{
-	size_t n = strcspn(auth, ":");
-
-	return auth[0] == '[' || is_ipv4(auth, n);
-}
-
-static int resolve_s3(struct aws_endpoint *out,
-		      const struct aws_endpoint_params *p)
-{
-	struct buf url = BUF_INIT;
-	bool global = !strcmp(p->region, "aws-global") ||
-		      (p->use_global && !strcmp(p->region, "us-east-1"));
-	const struct aws_partition *part = aws_partition(p->region);
-	const char *bucket = p->bucket;
-
-	out->signing_region = xstrdup(
-		!strcmp(p->region, "aws-global") ? "us-east-1" : p->region);
-	if (p->endpoint) {
-		struct url_parts u = { NULL, NULL, NULL };
-		bool dots;
-		int err = parse_endpoint(&u, p->endpoint);
-
-		if (err < 0)
-			return err;
-		dots = !strcmp(u.scheme, "http");
-		out->path_style =
-			bucket &&
-			(p->force_path_style || authority_is_ip(u.authority) ||
-			 !aws_s3_virtual_hostable(bucket, dots));
-		buf_addf(&url, "%s://", u.scheme);
-		if (bucket && !out->path_style)
-			buf_addf(&url, "%s.", bucket);
-		buf_addf(&url, "%s%s", u.authority, u.path);
-		url_parts_release(&u);
-	} else {
-		out->path_style =
-			bucket && (p->force_path_style ||
-				   !aws_s3_virtual_hostable(bucket, false));
-		buf_addstr(&url, "https://");
-		if (bucket && !out->path_style)
-			buf_addf(&url, "%s.", bucket);
-		if (global && !strcmp(part->name, "aws"))
-			buf_addf(&url, "s3.%s", part->dns_suffix);
-		else
-			buf_addf(&url, "s3.%s.%s", p->region, part->dns_suffix);
-	}
-	if (out->path_style) {
-		buf_addch(&url, '/');
-		sigv4_uri_encode(&url, bucket, strlen(bucket), false);
-	}
-	out->url = buf_detach(&url, NULL);
-	return 0;
-}
-
-static int resolve_other(struct aws_endpoint *out,
-			 const struct aws_service *svc,
-			 const struct aws_endpoint_params *p)
-{
-	const char *region = p->region;
-	const struct aws_partition *part = aws_partition(region);
-
-	if (p->endpoint) {
-		struct url_parts u = { NULL, NULL, NULL };
-		int err = parse_endpoint(&u, p->endpoint);
-
-		if (err < 0)
-			return err;
-		out->url =
-			xasprintf("%s://%s%s", u.scheme, u.authority, u.path);
-		url_parts_release(&u);
-		out->signing_region =
-			xstrdup(!region || !strcmp(region, "aws-global")
-					? part->global_region
-					: region);
-		return 0;
-	}
-	if (!region)
-		return err_set(FY_EINVALID,
-			       "invalid configuration: missing region");
-	if (svc->global || !strcmp(region, "aws-global") ||
-	    (svc == &aws_sts && p->use_global && sts_legacy_global(region))) {
-		if (svc->global && strcmp(part->name, "aws"))
-			out->url = xasprintf(
-				"https://%s.%s.%s", svc->endpoint_prefix,
-				part->global_region, part->dns_suffix);
-		else
-			out->url =
-				xasprintf("https://%s.%s", svc->endpoint_prefix,
-					  part->dns_suffix);
-		out->signing_region = xstrdup(part->global_region);
-		return 0;
-	}
-	out->url = xasprintf("https://%s.%s.%s", svc->endpoint_prefix, region,
-			     part->dns_suffix);
-	out->signing_region = xstrdup(region);
-	return 0;
-}
-
-int aws_endpoint_resolve(struct aws_endpoint *out,
-			 const struct aws_service *svc,
-			 const struct aws_endpoint_params *p)
-{
-	struct aws_endpoint e = AWS_ENDPOINT_INIT;
-	int err;
-
-	if (p->region && !valid_region(p->region))
-		return err_set(FY_EINVALID, "invalid region '%s'", p->region);
-	if (svc == &aws_s3) {
-		if (!p->region)
-			return err_set(FY_EINVALID,
-				       "a region must be set for S3");
-		err = resolve_s3(&e, p);
-	} else {
-		err = resolve_other(&e, svc, p);
-	}
-	if (err < 0) {
-		aws_endpoint_release(&e);
-		return err;
-	}
-	*out = e;
-	return 0;
-}
-
-void aws_endpoint_release(struct aws_endpoint *e)
-{
-	free(e->url);
-	free(e->signing_region);
-	e->url = e->signing_region = NULL;
-	e->path_style = false;
-}
-
 /* ---- credentials, obfuscation, times ---- */
 
 static void free_secret(char **s)
@@ -460,202 +186,6 @@ time_t aws_parse_time(const char *s)
 	if (*end && strcmp(end, "Z") && strcmp(end, "+00:00"))
 		return 0;
 	return timegm(&tm);
-}
-
-/* ---- errors ---- */
-
-void aws_error_release(struct aws_error *e)
-{
-	free(e->code);
-	free(e->message);
-	free(e->request_id);
-	free(e->region);
-	memset(e, 0, sizeof(*e));
-}
-
-static const char *reason(long status)
-{
-	switch (status) {
-	case 301:
-		return "MovedPermanently";
-	case 304:
-		return "NotModified";
-	case 400:
-		return "BadRequest";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "NotFound";
-	case 405:
-		return "MethodNotAllowed";
-	case 409:
-		return "Conflict";
-	case 412:
-		return "PreconditionFailed";
-	case 500:
-		return "InternalError";
-	case 502:
-		return "BadGateway";
-	case 503:
-		return "ServiceUnavailable";
-	case 504:
-		return "GatewayTimeout";
-	}
-	return NULL;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s && *s ? xstrdup(s) : NULL;
-}
-
-static void parse_xml_error(struct aws_error *out, const char *body, size_t len)
-{
-	struct xml_node *root = NULL;
-	const struct xml_node *e;
-
-	if (xml_parse(&root, body, len) < 0)
-		return;
-	e = !strcmp(root->name, "Error") ? root : xml_child(root, "Error");
-	if (e) {
-		out->code = dup_or_null(xml_child_text(e, "Code"));
-		out->message = dup_or_null(xml_child_text(e, "Message"));
-		out->region = dup_or_null(xml_child_text(e, "Region"));
-		out->request_id = dup_or_null(xml_child_text(e, "RequestId"));
-	}
-	if (!out->request_id)
-		out->request_id =
-			dup_or_null(xml_child_text(root, "RequestId"));
-	xml_free(root);
-}
-
-static void parse_json_error(struct aws_error *out, const char *body,
-			     size_t len)
-{
-	struct val *v = NULL;
-	const char *type, *msg;
-
-	if (json_parse(&v, body, len, 0) < 0)
-		return;
-	type = val_strv(val_map_get(v, "__type"));
-	if (!type)
-		type = val_strv(val_map_get(v, "code"));
-	if (type) {
-		const char *hash = strrchr(type, '#');
-		const char *colon;
-
-		type = hash ? hash + 1 : type;
-		colon = strchr(type, ':');
-		out->code = colon ? xmemdupz(type, (size_t)(colon - type))
-				  : xstrdup(type);
-	}
-	msg = val_strv(val_map_get(v, "message"));
-	if (!msg)
-		msg = val_strv(val_map_get(v, "Message"));
-	out->message = dup_or_null(msg);
-	val_free(v);
-}
-
-void aws_error_parse(struct aws_error *out, enum aws_protocol proto,
-		     long status, const char *body, size_t len,
-		     const char *query_error)
-{
-	const char *p = body;
-
-	memset(out, 0, sizeof(*out));
-	out->status = status;
-	while (len && strchr(" \t\r\n", *p)) {
-		p++;
-		len--;
-	}
-	if (len && *p == '<')
-		parse_xml_error(out, p, len);
-	else if (len && *p == '{')
-		parse_json_error(out, p, len);
-	if (!out->code && query_error && proto == AWS_JSON)
-		out->code = xmemdupz(query_error, strcspn(query_error, ";"));
-	if (!out->code && reason(status))
-		out->code = xstrdup(reason(status));
-	if (!out->code)
-		out->code = xasprintf("HTTP%ld", status);
-}
-
-bool aws_error_throttling(const char *code)
-{
-	static const char *const codes[] = {
-		"Throttling",
-		"ThrottlingException",
-		"ThrottledException",
-		"RequestThrottledException",
-		"TooManyRequestsException",
-		"ProvisionedThroughputExceededException",
-		"TransactionInProgressException",
-		"RequestLimitExceeded",
-		"BandwidthLimitExceeded",
-		"LimitExceededException",
-		"RequestThrottled",
-		"SlowDown",
-		"PriorRequestNotComplete",
-		"EC2ThrottledException",
-	};
-
-	for (size_t i = 0; code && i < ARRAY_SIZE(codes); i++)
-		if (!strcmp(code, codes[i]))
-			return true;
-	return false;
-}
-
-bool aws_error_retryable(long status, const char *code)
-{
-	static const char *const transient[] = {
-		"RequestTimeout",	   "RequestTimeoutException",
-		"PriorRequestNotComplete", "InternalError",
-		"IDPCommunicationError",
-	};
-
-	if (status == 500 || status == 502 || status == 503 || status == 504)
-		return true;
-	for (size_t i = 0; code && i < ARRAY_SIZE(transient); i++)
-		if (!strcmp(code, transient[i]))
-			return true;
-	return aws_error_throttling(code);
-}
-
-bool aws_error_access_denied(const char *code)
-{
-	return code && (!strcmp(code, "AccessDenied") ||
-			!strcmp(code, "AccessDeniedException") ||
-			!strcmp(code, "UnauthorizedOperation"));
-}
-
-static bool auth_code(const char *code)
-{
-	static const char *const codes[] = {
-		"SignatureDoesNotMatch", "InvalidAccessKeyId",
-		"InvalidClientTokenId",	 "UnrecognizedClientException",
-		"ExpiredToken",		 "ExpiredTokenException",
-		"InvalidToken",		 "MissingAuthenticationToken",
-		"IncompleteSignature",	 "AuthFailure",
-		"RequestTimeTooSkewed",
-	};
-
-	for (size_t i = 0; code && i < ARRAY_SIZE(codes); i++)
-		if (!strcmp(code, codes[i]))
-			return true;
-	return aws_error_access_denied(code);
-}
-
-unsigned aws_backoff_ms(unsigned retry, double r01, unsigned base_ms)
-{
-	double ms = r01 * base_ms;
-
-	if (!retry)
-		return 0;
-	for (unsigned i = 1; i < retry && ms < AWS_BACKOFF_CAP_MS; i++)
-		ms *= 2;
-	if (ms > AWS_BACKOFF_CAP_MS)
-		ms = AWS_BACKOFF_CAP_MS;
-	return (unsigned)ms;
 }
 
 /* ---- the client ---- */
@@ -805,7 +335,7 @@ void aws_request_header(struct aws_request *r, const char *name,
 void aws_response_release(struct aws_response *r)
 {
 	http_response_release(&r->http);
-	aws_error_release(&r->error);
+	awserror_release(&r->error);
 	r->status = 0;
 }
 
@@ -867,7 +397,7 @@ static int hash_range(int fd, uint64_t off, uint64_t size, char hex[65])
 
 /* The parts of a request's URL that do not change between attempts. */
 struct target {
-	struct aws_endpoint ep;
+	struct awsendpoint ep;
 	char *origin;	 /* scheme://authority */
 	char *authority; /* Host header */
 	struct buf path; /* wire path */
@@ -875,7 +405,7 @@ struct target {
 
 static void target_release(struct target *t)
 {
-	aws_endpoint_release(&t->ep);
+	awsendpoint_release(&t->ep);
 	free(t->origin);
 	free(t->authority);
 	buf_release(&t->path);
@@ -884,10 +414,10 @@ static void target_release(struct target *t)
 static int target_init(struct aws_client *c, const struct aws_request *r,
 		       struct target *t)
 {
-	struct aws_endpoint_params p = { c->region, c->endpoint, r->bucket,
-					 c->force_path_style, c->use_global };
+	struct awsendpoint_params p = { c->region, c->endpoint, r->bucket,
+					c->force_path_style, c->use_global };
 	const char *auth, *path;
-	int err = aws_endpoint_resolve(&t->ep, c->svc, &p);
+	int err = awsendpoint_resolve(&t->ep, c->svc, &p);
 
 	if (err < 0)
 		return err;
@@ -1113,9 +643,9 @@ static void access_hint(struct buf *b, const struct aws_request *r,
 static int answer_error(struct aws_client *c, const struct aws_request *r,
 			const struct aws_response *resp)
 {
-	const struct aws_error *e = &resp->error;
+	const struct awserror *e = &resp->error;
 	struct buf b = BUF_INIT;
-	bool denied = aws_error_access_denied(e->code) ||
+	bool denied = awserror_access_denied(e->code) ||
 		      (resp->status == 403 && !strcmp(e->code, "Forbidden"));
 	const char *bucket_region =
 		aws_response_header(resp, "x-amz-bucket-region");
@@ -1137,7 +667,7 @@ static int answer_error(struct aws_client *c, const struct aws_request *r,
 		access_hint(&b, r, e->message);
 	if (resp->status == 404)
 		code = FY_ENOTFOUND;
-	else if (resp->status == 403 || auth_code(e->code))
+	else if (resp->status == 403 || awserror_credentials(e->code))
 		code = FY_EAUTH;
 	err_set(code, "%s", b.ptr);
 	buf_release(&b);
@@ -1199,10 +729,13 @@ static int attempt(struct aws_client *c, const struct aws_request *r,
 	resp->status = resp->http.status;
 	if (resp->status >= 300 ||
 	    (r->s3_200_error && resp->status == 200 && hidden_error(resp))) {
-		aws_error_parse(
-			&resp->error, c->svc->protocol, resp->status,
-			resp->http.body.ptr, resp->http.body.len,
-			aws_response_header(resp, "x-amzn-query-error"));
+		const char *qe = c->svc->protocol == AWS_JSON
+					 ? aws_response_header(
+						   resp, "x-amzn-query-error")
+					 : NULL;
+
+		awserror_parse(&resp->error, resp->status, resp->http.body.ptr,
+			       resp->http.body.len, qe);
 		if (resp->status < 300)
 			resp->error.status = 500;
 	}
@@ -1234,7 +767,7 @@ static void retry_note(struct aws_client *c, const struct aws_request *r,
 int aws_send(struct aws_client *c, const struct aws_request *r,
 	     struct aws_response *resp)
 {
-	struct target t = { AWS_ENDPOINT_INIT, NULL, NULL, BUF_INIT };
+	struct target t = { AWSENDPOINT_INIT, NULL, NULL, BUF_INIT };
 	char hex[65];
 	const char *payload_hash = r->payload_hash;
 	int cost = 0;
@@ -1263,8 +796,8 @@ int aws_send(struct aws_client *c, const struct aws_request *r,
 				c->quota = AWS_RETRY_QUOTA;
 			goto out;
 		}
-		if (!transport && !aws_error_retryable(resp->error.status,
-						       resp->error.code)) {
+		if (!transport &&
+		    !awserror_retryable(resp->error.status, resp->error.code)) {
 			err = answer_error(c, r, resp);
 			goto out;
 		}
@@ -1280,7 +813,8 @@ int aws_send(struct aws_client *c, const struct aws_request *r,
 		if (n == 1)
 			c->retried++;
 		c->retries++;
-		wait = aws_backoff_ms((unsigned)n, next_random(c), c->base_ms);
+		wait = awserror_backoff_ms((unsigned)n, next_random(c),
+					   c->base_ms);
 		retry_note(c, r, resp, transport, n + 1, wait);
 		sleep_ms(wait);
 	}

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "aws.h"
+#include "awsendpoint.h"
 #include "awscreds.h"
 #include "buf.h"
 #include "error.h"

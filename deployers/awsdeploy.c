@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include "aws.h"
+#include "awsendpoint.h"
 #include "awscreds.h"
 #include "awsdeploy.h"
 #include "buf.h"
@@ -143,6 +144,12 @@ int awsdeploy_login(struct awsdeploy *d)
 		if (!o.secret_access_key)
 			o.secret_access_key = aws_getenv(&d->env, name);
 	}
+	/* dpl merges every source: half a pair takes the AWS_ other half */
+	if (o.access_key_id && !o.secret_access_key)
+		o.secret_access_key =
+			aws_getenv(&d->env, "AWS_SECRET_ACCESS_KEY");
+	if (o.secret_access_key && !o.access_key_id)
+		o.access_key_id = aws_getenv(&d->env, "AWS_ACCESS_KEY_ID");
 	o.profile = entry_opt(d, "profile");
 	o.role_arn = opt_not_profile(d, "role_arn");
 	o.role_session_name = opt_not_profile(d, "role_session_name");

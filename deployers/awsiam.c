@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include "aws.h"
+#include "awsendpoint.h"
 #include "awsiam.h"
 #include "buf.h"
 #include "json.h"
@@ -10,21 +11,22 @@
 
 char *awsiam_arn_s3_bucket(const char *region, const char *bucket)
 {
-	return xasprintf("arn:%s:s3:::%s", aws_partition(region)->name, bucket);
+	return xasprintf("arn:%s:s3:::%s", awsendpoint_partition(region)->name,
+			 bucket);
 }
 
 char *awsiam_arn_s3_object(const char *region, const char *bucket,
 			   const char *key)
 {
-	return xasprintf("arn:%s:s3:::%s/%s", aws_partition(region)->name,
-			 bucket, key);
+	return xasprintf("arn:%s:s3:::%s/%s",
+			 awsendpoint_partition(region)->name, bucket, key);
 }
 
 char *awsiam_arn_codedeploy(const char *region, const char *account,
 			    const char *type, const char *name)
 {
 	return xasprintf("arn:%s:codedeploy:%s:%s:%s:%s",
-			 aws_partition(region)->name, region,
+			 awsendpoint_partition(region)->name, region,
 			 account ? account : "*", type, name);
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "awsendpoint.h"
 #include "awsdeploy.h"
 #include "awsiam.h"
 #include "awss3.h"

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "aws.h"
+#include "awsendpoint.h"
 #include "awsdeploy.h"
 #include "awsiam.h"
 #include "awss3.h"
@@ -305,11 +306,12 @@ static int read_options(struct s3 *s)
 	s->upload_dir = up ? trim_slashes(up) : NULL;
 	if (s->upload_dir)
 		s->grant = xasprintf("arn:%s:s3:::%s/%s/*",
-				     aws_partition(d->region)->name, s->bucket,
-				     s->upload_dir);
+				     awsendpoint_partition(d->region)->name,
+				     s->bucket, s->upload_dir);
 	else
 		s->grant = xasprintf("arn:%s:s3:::%s/*",
-				     aws_partition(d->region)->name, s->bucket);
+				     awsendpoint_partition(d->region)->name,
+				     s->bucket);
 	return 0;
 }
 
@@ -379,7 +381,8 @@ struct file_job {
 	const char *rel;
 	char *path, *key;
 	struct awss3_object obj;
-	char *content_type, *cache_control, *expires_raw;
+	char *content_type, *cache_control;
+	struct buf expires_raw; /* dpl's value, as the user wrote it */
 	char expires[32];
 	struct buf pairs; /* "acl=private content_type=..." */
 };
@@ -390,7 +393,7 @@ static void file_job_release(struct file_job *f)
 	free(f->key);
 	free(f->content_type);
 	free(f->cache_control);
-	free(f->expires_raw);
+	buf_release(&f->expires_raw);
 	buf_release(&f->pairs);
 }
 
@@ -404,6 +407,8 @@ static int prepare(struct s3 *s, struct file_job *f)
 {
 	enum mime_class cls = MIME_NONE;
 	const char *type = mime_type(f->rel);
+	const char *encoding;
+	char *expires;
 	int err = 0;
 
 	f->path = xasprintf("%s/%s", s->base, f->rel);
@@ -420,16 +425,18 @@ static int prepare(struct s3 *s, struct file_job *f)
 	else
 		f->content_type = xstrdup(type);
 	f->cache_control = awss3_mapping_match(&s->cache_control, f->rel);
-	f->expires_raw = awss3_mapping_match(&s->expires, f->rel);
-	if (f->expires_raw) {
-		err = awss3_http_date(f->expires_raw, f->expires);
+	expires = awss3_mapping_match(&s->expires, f->rel);
+	if (expires) {
+		buf_addstr(&f->expires_raw, expires);
+		free(expires);
+		err = awss3_http_date(f->expires_raw.ptr, f->expires);
 		if (err < 0)
 			return err;
 		f->obj.expires = f->expires;
 	}
+	encoding = s->detect_encoding ? mime_class_encoding(cls) : NULL;
 	f->obj.content_type = f->content_type;
-	f->obj.content_encoding =
-		s->detect_encoding ? mime_class_encoding(cls) : NULL;
+	f->obj.content_encoding = encoding;
 	f->obj.cache_control = f->cache_control;
 	f->obj.acl = s->acl;
 	f->obj.storage_class = s->storage_class;
@@ -439,7 +446,8 @@ static int prepare(struct s3 *s, struct file_job *f)
 	add_pair(&f->pairs, "content_type", f->content_type);
 	add_pair(&f->pairs, "content_encoding", f->obj.content_encoding);
 	add_pair(&f->pairs, "cache_control", f->cache_control);
-	add_pair(&f->pairs, "expires", f->expires_raw);
+	add_pair(&f->pairs, "expires",
+		 f->expires_raw.len ? f->expires_raw.ptr : NULL);
 	add_pair(&f->pairs, "storage_class", s->storage_class);
 	add_pair(&f->pairs, "server_side_encryption", s->sse);
 	return 0;
@@ -466,7 +474,9 @@ static void show_progress(void *payload, uint64_t done, uint64_t total)
 
 static int upload_one(struct s3 *s, struct aws_client *c, const char *rel)
 {
-	struct file_job f = { .rel = rel, .pairs = BUF_INIT };
+	struct file_job f = { .rel = rel,
+			      .expires_raw = BUF_INIT,
+			      .pairs = BUF_INIT };
 	struct awss3_upload u;
 	struct progress prog = { s, rel, 0 };
 	const char *to = s->upload_dir ? s->upload_dir : "/";

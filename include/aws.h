@@ -3,10 +3,12 @@
 
 #include "compat.h"
 
+#include "awserror.h"
 #include "buf.h"
 #include "http.h"
 #include "svec.h"
 
+struct aws_service;
 struct val;
 struct xml_node;
 
@@ -62,6 +64,24 @@ struct aws_env {
 /* The value of `name`, or NULL when unset or empty. */
 const char *aws_getenv(const struct aws_env *env, const char *name);
 
+/* Where the default region comes from when nothing else says. */
+#define AWS_DEFAULT_REGION "us-east-1"
+
+/*
+ * The region: `option`, else AWS_REGION, else AWS_DEFAULT_REGION, else
+ * `profile_region` (from the config file), else us-east-1.  Borrowed.
+ */
+const char *aws_config_region(const struct aws_env *env, const char *option,
+			      const char *profile_region);
+/*
+ * A custom endpoint: `option`, else AWS_ENDPOINT_URL_<ID> (the service
+ * id upper-cased, '-' and ' ' as '_'), else AWS_ENDPOINT_URL, unless
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true; NULL for the default.
+ */
+const char *aws_config_endpoint(const struct aws_env *env,
+				const struct aws_service *svc,
+				const char *option);
+
 enum aws_protocol {
 	AWS_REST_XML, /* S3 */
 	AWS_JSON,     /* JSON 1.1: CodeDeploy, ECR */
@@ -82,66 +102,6 @@ struct aws_service {
 extern const struct aws_service aws_s3, aws_codedeploy, aws_sts, aws_ecr,
 	aws_iam;
 
-struct aws_partition {
-	const char *name;	   /* ARN partition: "aws", "aws-cn" */
-	const char *dns_suffix;	   /* "amazonaws.com" */
-	const char *global_region; /* where global endpoints sign */
-};
-
-/* The partition of `region` ("aws" for any region it does not know). */
-const struct aws_partition *aws_partition(const char *region);
-
-/* Where the default region comes from when nothing else says. */
-#define AWS_DEFAULT_REGION "us-east-1"
-
-/*
- * The region: `option`, else AWS_REGION, else AWS_DEFAULT_REGION, else
- * `profile_region` (from the config file), else us-east-1.  Borrowed.
- */
-const char *aws_config_region(const struct aws_env *env, const char *option,
-			      const char *profile_region);
-/*
- * A custom endpoint: `option`, else AWS_ENDPOINT_URL_<ID> (the service
- * id upper-cased, '-' and ' ' as '_'), else AWS_ENDPOINT_URL, unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true; NULL for the default.
- */
-const char *aws_config_endpoint(const struct aws_env *env,
-				const struct aws_service *svc,
-				const char *option);
-
-/*
- * Endpoint resolution, after the AWS endpoint rules (the official test
- * cases in aws-vectors/endpoint-rules-botocore pin it).  For S3 with a
- * bucket, the URL already holds the bucket: in the host (virtual
- * hosting) or as the first path segment (path style: forced, or when the
- * bucket is not a DNS label, has dots over https, or the endpoint is an
- * IP address).  A custom endpoint must be http or https; a value without
- * a scheme gets https:// (dpl's rule).
- */
-struct aws_endpoint_params {
-	const char *region;
-	const char *endpoint; /* custom endpoint URL, or NULL */
-	const char *bucket;   /* S3 */
-	bool force_path_style;
-	bool use_global; /* S3 us-east-1 and STS legacy global endpoint */
-};
-
-struct aws_endpoint {
-	char *url;	      /* scheme://host[:port][/path], no final '/' */
-	char *signing_region; /* region in the credential scope */
-	bool path_style;      /* S3: the bucket is in the path */
-};
-/* clang-format off */
-#define AWS_ENDPOINT_INIT { NULL, NULL, false }
-/* clang-format on */
-
-int aws_endpoint_resolve(struct aws_endpoint *out,
-			 const struct aws_service *svc,
-			 const struct aws_endpoint_params *p);
-void aws_endpoint_release(struct aws_endpoint *e);
-/* An S3 bucket name usable as a host label (`dots`: allow "a.b"). */
-bool aws_s3_virtual_hostable(const char *bucket, bool dots);
-
 /*
  * Credentials, as awscreds.h finds them.  The strings belong to the
  * struct; aws_creds_release() wipes and frees them.
@@ -158,48 +118,17 @@ struct aws_creds {
 /* clang-format on */
 void aws_creds_release(struct aws_creds *c);
 
-/* An AWS error answer, parsed. */
-struct aws_error {
-	long status;
-	char *code;	  /* "NoSuchKey"; the namespace of JSON types cut */
-	char *message;	  /* may be NULL */
-	char *request_id; /* may be NULL */
-	char *region;	  /* S3 redirects: the bucket's region */
-};
-/* clang-format off */
-#define AWS_ERROR_INIT { 0, NULL, NULL, NULL, NULL }
-/* clang-format on */
-
-/*
- * Parse an error answer of `proto`: XML <Error> (S3) or <ErrorResponse>
- * (query), JSON {"__type", "message"|"Message"} with the x-amzn-query-
- * error header as a fallback; a body without a code (HEAD) gets the HTTP
- * reason as its code ("NotFound", "Forbidden"...).
- */
-void aws_error_parse(struct aws_error *out, enum aws_protocol proto,
-		     long status, const char *body, size_t len,
-		     const char *query_error);
-void aws_error_release(struct aws_error *e);
-/* Is this answer worth another try (standard retry mode)? */
-bool aws_error_retryable(long status, const char *code);
-/* A throttling code (costs the same as a transient one here). */
-bool aws_error_throttling(const char *code);
-/* AccessDenied and its spellings. */
-bool aws_error_access_denied(const char *code);
-
-/* Standard-mode backoff: min(r01 * base_ms * 2^(retry-1), 20 s). */
-unsigned aws_backoff_ms(unsigned retry, double r01, unsigned base_ms);
-#define AWS_BACKOFF_CAP_MS 20000u
-#define AWS_RETRY_QUOTA	   500
-#define AWS_RETRY_COST	   5
-#define AWS_TIMEOUT_COST   10
-
 /*
  * dpl's obfuscation: the first k characters of `secret`, k =
  * len / round(4 + len / 5) (integer divisions, at least 1), then '*' up
  * to 20 characters in all: "access_key_id" -> "ac******************".
  */
 void aws_obfuscate(struct buf *out, const char *secret);
+
+/* The retry quota (see the overview). */
+#define AWS_RETRY_QUOTA	 500
+#define AWS_RETRY_COST	 5
+#define AWS_TIMEOUT_COST 10
 
 /* Output of a client: dry-run requests and retry notices, one line. */
 typedef void (*aws_log_fn)(void *payload, const char *line);
@@ -275,10 +204,10 @@ void aws_request_header(struct aws_request *r, const char *name,
 struct aws_response {
 	long status;		   /* 0 in a dry run */
 	struct http_response http; /* headers and body */
-	struct aws_error error;	   /* when the answer was an error */
+	struct awserror error;	   /* when the answer was an error */
 };
 /* clang-format off */
-#define AWS_RESPONSE_INIT { 0, HTTP_RESPONSE_INIT, AWS_ERROR_INIT }
+#define AWS_RESPONSE_INIT { 0, HTTP_RESPONSE_INIT, AWSERROR_INIT }
 /* clang-format on */
 void aws_response_release(struct aws_response *r);
 /* A header of the answer, or NULL. */

@@ -14,7 +14,8 @@ struct buf;
  * in document order.  Attributes, comments, processing instructions and
  * a DOCTYPE without an internal subset are read and ignored.
  *
- * Refused with FY_EINVALID and a message naming the line: malformed
+ * Refused with FY_EINVALID and a message naming the line: a NUL byte,
+ * malformed
  * markup, mismatched end tags, unknown entities, a DOCTYPE with an
  * internal subset (entity expansion attacks), more than XML_MAX_DEPTH
  * levels or XML_MAX_NODES elements, and anything but whitespace after

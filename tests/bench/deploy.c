@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 {
 	struct driver drv = { SVEC_INIT };
 	struct deploy_ctx ctx = { 0 };
-	struct val *doc = NULL, *env = val_map();
+	struct val *doc = NULL, *env = NULL;
 	const struct val *entry;
 	const struct deployer *dep;
 	const char *secrets = NULL, *file = NULL;
@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 		return detect_mode(argc, argv);
 	ctx.workspace = ".";
 	ctx.cwd = "";
+	env = val_map();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -182,8 +183,10 @@ int main(int argc, char **argv)
 		}
 		if (a[0] != '-')
 			break;
-		if (!v)
-			return usage();
+		if (!v) {
+			i = argc;
+			break;
+		}
 		i++;
 		if (!strcmp(a, "-w")) {
 			ctx.workspace = v;
@@ -195,8 +198,10 @@ int main(int argc, char **argv)
 			const char *eq = strchr(v, '=');
 			char *name;
 
-			if (!eq)
-				return usage();
+			if (!eq) {
+				i = argc;
+				break;
+			}
 			name = xmemdupz(v, (size_t)(eq - v));
 			val_map_set(env, name, val_str(eq + 1));
 			free(name);
@@ -212,11 +217,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--slug")) {
 			ctx.slug = v;
 		} else {
-			return usage();
+			i = argc;
+			break;
 		}
 	}
-	if (i != argc - 1)
+	if (i != argc - 1) {
+		val_free(env);
 		return usage();
+	}
 	file = argv[i];
 	err = loader_load_file(&doc, file, NULL, NULL);
 	if (err < 0)

@@ -785,7 +785,8 @@ if command -v file >/dev/null 2>&1; then
 	printf 'GIF89a' >"$D/a.gif"
 	printf '\037\235\220abc' >"$D/a.Z"
 	printf '#!/bin/sh\necho hi\n' >"$D/s.sh"
-	head -c 3000 /dev/urandom >"$D/random.bin"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 12)' \
+		>"$D/bytes.bin"
 	: >"$D/empty"
 	errors=0
 	: >"$T/out"

@@ -159,6 +159,15 @@ void test_xml__limits(void)
 	buf_release(&b);
 }
 
+void test_xml__nul_refused(void)
+{
+	struct xml_node *root = NULL;
+	static const char in[] = "<a>x\0y</a>";
+
+	check_int(xml_parse(&root, in, sizeof(in) - 1), ==, FY_EINVALID);
+	check(strstr(err_msg(), "NUL"));
+}
+
 void test_xml__escape(void)
 {
 	struct buf b = BUF_INIT;
