@@ -868,7 +868,7 @@ int job_run(const struct job_spec *spec, struct job_result *out)
 	free(r.id);
 	svec_release(&r.sidecars);
 	buf_release(&r.ctl);
-	buf_release(&script);
+	buf_release_secure(&script); /* it holds the exported values */
 	for (size_t i = 0; i < r.nreqs; i++) {
 		free(r.reqs[i].verb);
 		free(r.reqs[i].arg);

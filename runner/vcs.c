@@ -417,6 +417,15 @@ static int export_blob(struct export *x, git_repository *repo,
 		git_blob_free(blob);
 		return err;
 	}
+	if (git_blob_is_binary(blob)) {
+		/* git_blob_filter() leaves `out` empty for binary blobs */
+		err = emit(x, VCS_ENTRY_FILE, path,
+			   mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644,
+			   git_blob_rawcontent(blob),
+			   (size_t)git_blob_rawsize(blob), NULL);
+		git_blob_free(blob);
+		return err;
+	}
 	fo.flags = GIT_BLOB_FILTER_CHECK_FOR_BINARY |
 		   GIT_BLOB_FILTER_NO_SYSTEM_ATTRIBUTES |
 		   GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT;
