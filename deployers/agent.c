@@ -6,13 +6,7 @@
  */
 #include "compat.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <limits.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,9 +16,7 @@
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
-#include "log.h"
 #include "svec.h"
-#include "tarball.h"
 #include "val.h"
 #include "xalloc.h"
 
@@ -53,390 +45,6 @@ static bool in_list(const char *s, const char *const *list)
 		if (!strcmp(s, *list))
 			return true;
 	return false;
-}
-
-/* ---- helpers shared by agent*.c ---------------------------------------- */
-
-char *agent_path_join(const char *a, const char *b)
-{
-	size_t la = strlen(a);
-
-	while (la > 1 && a[la - 1] == '/')
-		la--;
-	while (*b == '/')
-		b++;
-	if (la == 1 && *a == '/')
-		return xasprintf("/%s", b);
-	return xasprintf("%.*s/%s", (int)la, a, b);
-}
-
-char *agent_path_expand(const char *path)
-{
-	struct svec parts = SVEC_INIT, out = SVEC_INIT;
-	struct buf b = BUF_INIT;
-	char cwd[PATH_MAX];
-
-	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
-		svec_split(&parts, cwd, "/", true);
-	{
-		struct svec rest = SVEC_INIT;
-
-		svec_split(&rest, path, "/", true);
-		for (size_t i = 0; i < rest.n; i++)
-			svec_push(&parts, rest.v[i]);
-		svec_release(&rest);
-	}
-	for (size_t i = 0; i < parts.n; i++) {
-		if (!strcmp(parts.v[i], "."))
-			continue;
-		if (!strcmp(parts.v[i], "..")) {
-			if (out.n)
-				svec_pop(&out);
-			continue;
-		}
-		svec_push(&out, parts.v[i]);
-	}
-	for (size_t i = 0; i < out.n; i++)
-		buf_addf(&b, "/%s", out.v[i]);
-	if (!b.len)
-		buf_addch(&b, '/');
-	svec_release(&parts);
-	svec_release(&out);
-	return buf_detach(&b, NULL);
-}
-
-char *agent_which(const char *name)
-{
-	const char *path = getenv("PATH");
-	struct svec dirs = SVEC_INIT;
-	char *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) ? NULL : xstrdup(name);
-	svec_split(&dirs, path ? path : "/usr/local/bin:/usr/bin:/bin", ":",
-		   true);
-	for (size_t i = 0; !found && i < dirs.n; i++) {
-		char *p = fs_join(dirs.v[i], name);
-
-		if (!access(p, X_OK) && !fs_is_dir(p))
-			found = p;
-		else
-			free(p);
-	}
-	svec_release(&dirs);
-	return found;
-}
-
-int agent_command(char *const *argv, char *const *env, int *status,
-		  struct buf *out)
-{
-	int pipefd[2] = { -1, -1 }, null = -1, wstatus = 0, err = 0;
-	pid_t pid;
-
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
-		err = err_errno("cannot run '%s'", argv[0]);
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err = err_errno("cannot run '%s'", argv[0]);
-		goto out;
-	}
-	if (!pid) {
-		signal(SIGPIPE, SIG_DFL);
-		dup2(null, 0);
-		dup2(out ? pipefd[1] : null, 1);
-		dup2(out ? pipefd[1] : null, 2);
-		execve(argv[0], argv, env ? env : environ);
-		_exit(127);
-	}
-	close_fd(&pipefd[1]);
-	for (;;) {
-		char chunk[4096];
-		ssize_t n = read(pipefd[0], chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out)
-			buf_add(out, chunk, (size_t)n);
-	}
-	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-		;
-	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-				     : 128 + WTERMSIG(wstatus);
-out:
-	close_fd(&pipefd[0]);
-	close_fd(&pipefd[1]);
-	close_fd(&null);
-	return err;
-}
-
-/* ---- small file helpers ------------------------------------------------- */
-
-/* A pointer file's content, chomped (NULL when absent). */
-static char *read_pointer(const struct agent_run *r, const char *suffix)
-{
-	char *path = xasprintf("%s/%s_%s", r->instructions, r->group, suffix);
-	struct buf b = BUF_INIT;
-	char *res = NULL;
-
-	buf_set_limit(&b, PATH_MAX * 4);
-	if (!fs_read_file(&b, path)) {
-		if (b.len && b.ptr[b.len - 1] == '\n')
-			buf_setlen(&b, b.len - 1);
-		if (b.len && b.ptr[b.len - 1] == '\r')
-			buf_setlen(&b, b.len - 1);
-		res = buf_detach(&b, NULL);
-	}
-	buf_release(&b);
-	free(path);
-	return res;
-}
-
-static int write_pointer(const struct agent_run *r, const char *suffix)
-{
-	char *path = xasprintf("%s/%s_%s", r->instructions, r->group, suffix);
-	int err = fs_write_file(path, r->dir, strlen(r->dir), 0644);
-
-	free(path);
-	return err;
-}
-
-/* ---- DownloadBundle ------------------------------------------------------ */
-
-struct aged {
-	char *path;
-	struct timespec mtime;
-};
-
-static int cmp_aged(const void *a, const void *b)
-{
-	const struct aged *x = a, *y = b;
-
-	if (x->mtime.tv_sec != y->mtime.tv_sec)
-		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
-	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
-		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
-	return strcmp(x->path, y->path);
-}
-
-/* The agent's cleanup_old_archives: keep max_revisions folders. */
-static int cleanup_old_archives(const struct agent_run *r)
-{
-	char *gdir = fs_join(r->root, r->group), *last = NULL;
-	int max = r->d->max_revisions > 0 ? r->d->max_revisions
-					  : AGENT_MAX_REVISIONS;
-	struct aged *v = NULL;
-	size_t n = 0, alloc = 0, extra, take = 0;
-	DIR *d = opendir(gdir);
-	struct dirent *e;
-	int err = 0;
-
-	if (!d) {
-		err = err_errno("cannot read '%s'", gdir);
-		goto out;
-	}
-	while ((e = readdir(d))) {
-		struct stat st;
-		char *p;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		p = fs_join(gdir, e->d_name);
-		if (!strcmp(p, r->dir) || stat(p, &st) < 0) {
-			free(p);
-			continue;
-		}
-		XGROW(v, alloc, n + 1);
-		v[n].path = p;
-		v[n++].mtime = st.st_mtim;
-	}
-	closedir(d);
-	if (n + 1 <= (size_t)max)
-		goto out;
-	extra = n + 1 - (size_t)max;
-	/* Never the last successful deployment (after counting, as the
-	 * agent does). */
-	last = read_pointer(r, "last_successful_install");
-	for (size_t i = 0; last && i < n; i++) {
-		if (strcmp(v[i].path, last))
-			continue;
-		free(v[i].path);
-		v[i] = v[--n];
-		break;
-	}
-	qsort(v, n, sizeof(*v), cmp_aged);
-	take = extra < n ? extra : n;
-	for (size_t i = 0; !err && i < take; i++) {
-		log_debug("deleting old deployment %s", v[i].path);
-		err = fs_rm_rf(v[i].path);
-	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(v[i].path);
-	free(v);
-	free(last);
-	free(gdir);
-	return err;
-}
-
-/* FileUtils.cp_r: modes through the umask, links kept, owners not. */
-static int copy_tree(const char *src, const char *dst)
-{
-	struct stat st;
-	int err = 0;
-
-	if (lstat(src, &st) < 0)
-		return err_errno("cannot read '%s'", src);
-	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(src, target, sizeof(target) - 1);
-
-		if (n < 0)
-			return err_errno("cannot read the link '%s'", src);
-		target[n] = '\0';
-		if (symlink(target, dst) < 0)
-			return err_errno("cannot make the link '%s'", dst);
-		return 0;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d;
-		struct dirent *e;
-
-		if (mkdir(dst, 0777) < 0 && errno != EEXIST)
-			return err_errno("cannot make '%s'", dst);
-		d = opendir(src);
-		if (!d)
-			return err_errno("cannot read '%s'", src);
-		while (!err && (e = readdir(d))) {
-			char *s, *t;
-
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			s = fs_join(src, e->d_name);
-			t = fs_join(dst, e->d_name);
-			err = copy_tree(s, t);
-			free(s);
-			free(t);
-		}
-		closedir(d);
-		return err;
-	}
-	if (!S_ISREG(st.st_mode))
-		return err_set(FY_EINVALID,
-			       "cannot copy '%s': not a regular "
-			       "file",
-			       src);
-	{
-		struct buf data = BUF_INIT;
-		int fd;
-
-		err = fs_read_file(&data, src);
-		if (err < 0)
-			return err;
-		fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			  st.st_mode & 0777);
-		if (fd < 0)
-			err = err_errno("cannot create '%s'", dst);
-		else
-			err = fs_write_all(fd, data.ptr, data.len);
-		close_fd(&fd);
-		buf_release(&data);
-	}
-	return err;
-}
-
-/* An archive with one top directory holding an appspec loses that level. */
-static int strip_top_dir(const struct agent_run *r)
-{
-	struct svec top = SVEC_INIT;
-	DIR *d = opendir(r->archive);
-	struct dirent *e;
-	char *only = NULL, *tmp = NULL, *nested = NULL;
-	bool appspec = false;
-	int err = 0;
-
-	if (!d)
-		return err_errno("cannot read '%s'", r->archive);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			svec_push(&top, e->d_name);
-	closedir(d);
-	if (top.n != 1)
-		goto out;
-	only = fs_join(r->archive, top.v[0]);
-	d = fs_is_dir(only) ? opendir(only) : NULL;
-	while (d && (e = readdir(d)))
-		if (strcasestr(e->d_name, "appspec"))
-			appspec = true;
-	if (d)
-		closedir(d);
-	if (!appspec)
-		goto out;
-	log_info("Stripping leading directory from archive bundle contents.");
-	tmp = fs_join(r->dir, "deployment-archive-temp");
-	err = fs_rm_rf(tmp);
-	if (!err && rename(r->archive, tmp) < 0)
-		err = err_errno("cannot move '%s'", r->archive);
-	nested = fs_join(tmp, top.v[0]);
-	if (!err && rename(nested, r->archive) < 0)
-		err = err_errno("cannot move '%s'", nested);
-	if (!err && rmdir(tmp) < 0)
-		err = err_errno("cannot remove '%s'", tmp);
-out:
-	svec_release(&top);
-	free(only);
-	free(tmp);
-	free(nested);
-	return err;
-}
-
-static int download_bundle(struct agent_run *r)
-{
-	const char *bundle = r->d->bundle;
-	char *abs = NULL, *link = NULL;
-	int fd = -1, err;
-
-	err = cleanup_old_archives(r);
-	if (!err && fs_is_dir(bundle)) {
-		/* A directory is copied where an archive would be unpacked. */
-		err = fs_rm_rf(r->archive);
-		if (!err)
-			err = copy_tree(bundle, r->archive);
-	} else if (!err) {
-		abs = realpath(bundle, NULL);
-		if (!abs)
-			err = err_errno("cannot read the bundle '%s'", bundle);
-		link = fs_join(r->dir, "bundle.tar");
-		if (!err && unlink(link) < 0 && errno != ENOENT)
-			err = err_errno("cannot remove '%s'", link);
-		if (!err && symlink(abs, link) < 0)
-			err = err_errno("cannot link '%s'", link);
-		if (!err)
-			err = fs_rm_rf(r->archive);
-		if (!err) {
-			fd = open(abs, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				err = err_errno("cannot read the bundle '%s'",
-						bundle);
-		}
-		if (!err)
-			err = tarball_extract_fd(
-				r->archive, geteuid() ? 0 : TARBALL_OWNER, fd);
-		if (!err)
-			err = strip_top_dir(r);
-	}
-	if (!err)
-		err = fs_mkdir_p(r->instructions, 0755);
-	if (!err)
-		err = write_pointer(r, "most_recent_install");
-	close_fd(&fd);
-	free(abs);
-	free(link);
-	return err;
 }
 
 /* ---- the appspec of a revision ------------------------------------------ */
@@ -564,7 +172,7 @@ static int install_event(struct agent_run *r, struct events *evs)
 	if (!err)
 		err = agent_install(r, spec);
 	if (!err)
-		err = write_pointer(r, "last_successful_install");
+		err = agent_pointer_write(r, "last_successful_install");
 	appspec_free(spec);
 	free(path);
 	return err;
@@ -581,7 +189,7 @@ static int hook_event(struct agent_run *r, struct agent_event *ev)
 	/* Old-revision events use the last successful install until this
 	 * deployment has its own archive. */
 	if (in_list(ev->name, previous_events) && !fs_exists(r->archive)) {
-		root = read_pointer(r, "last_successful_install");
+		root = agent_pointer_read(r, "last_successful_install");
 		ev->previous = true;
 		if (!root) {
 			ev->state = AGENT_SKIPPED;
@@ -618,7 +226,7 @@ static int run_event(struct agent_run *r, struct events *evs,
 	if (err < 0)
 		return err;
 	if (!strcmp(ev->name, "DownloadBundle"))
-		err = download_bundle(r);
+		err = agent_download_bundle(r);
 	else if (!strcmp(ev->name, "Install"))
 		err = install_event(r, evs);
 	else

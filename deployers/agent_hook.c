@@ -420,6 +420,83 @@ static void child_release(struct hook *h, struct child *c)
 	buf_release(&c->err.pending);
 }
 
+/* The script is there and executable (the agent does chmod +x). */
+static int script_ready(struct hook *h, const struct appspec_script *s,
+			const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		char *abs = agent_path_expand(path);
+
+		fail(h, AGENT_SCRIPT_MISSING, s,
+		     "Script does not exist at specified location: %s", abs);
+		free(abs);
+		return -1;
+	}
+	if (!access(path, X_OK))
+		return 0;
+	log_info("Script at specified location: %s is not executable.  Trying "
+		 "to make it executable.",
+		 s->location);
+	if (chmod(path, (st.st_mode & 07777) | 0111) < 0) {
+		fail(h, AGENT_SCRIPT_NOT_EXECUTABLE, s,
+		     "Unable to set script at specified location: %s as "
+		     "executable",
+		     s->location);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the agent makes of a finished (or timed out) script. */
+static int script_outcome(struct hook *h, const struct appspec_script *s,
+			  struct child *c, const char *prefix, bool timed_out,
+			  const char *left_open)
+{
+	if (timed_out) {
+		child_release(h, c);
+		fail(h, AGENT_SCRIPT_TIMED_OUT, s,
+		     "Script at specified location: %s failed to complete in "
+		     "%ld seconds",
+		     s->location, s->timeout);
+		return -1;
+	}
+	if (left_open) {
+		fail(h, AGENT_OUTPUTS_LEFT_OPEN, s,
+		     "Script at specified location: %s failed to close %s",
+		     s->location, left_open);
+		return -1;
+	}
+	if (WIFEXITED(c->status) && !WEXITSTATUS(c->status))
+		return 0;
+	if (WIFEXITED(c->status)) {
+		h->ev->exit_status = WEXITSTATUS(c->status);
+		fail(h, AGENT_SCRIPT_FAILED, s, "%s failed with exit code %d",
+		     prefix, WEXITSTATUS(c->status));
+	} else {
+		/* Ruby's exitstatus is nil here: the agent prints nothing. */
+		h->ev->exit_status = 128 + WTERMSIG(c->status);
+		fail(h, AGENT_SCRIPT_FAILED, s,
+		     "%s failed with exit code (killed by signal %d)", prefix,
+		     WTERMSIG(c->status));
+	}
+	return -1;
+}
+
+/* Open3 raising Errno::*: "failed with error Errno::ENOENT with ..." */
+static void exec_failed(struct hook *h, const struct appspec_script *s,
+			const char *prefix, int e, const char *cmd)
+{
+	char msg[256];
+
+	if (strerror_r(e, msg, sizeof(msg)))
+		snprintf(msg, sizeof(msg), "error %d", e);
+	fail(h, AGENT_SCRIPT_FAILED, s,
+	     "%s failed with error %s with message %s - %s", prefix,
+	     errno_class(e), msg, cmd);
+}
+
 /* Run one script; 0 when it worked, else the event has failed. */
 static int run_script(struct hook *h, const struct appspec_script *s)
 {
@@ -430,39 +507,17 @@ static int run_script(struct hook *h, const struct appspec_script *s)
 	char *path = agent_path_join(h->archive, s->location);
 	char *prefix = script_prefix(s), *prog = NULL;
 	struct svec argv = SVEC_INIT;
-	struct stat st;
 	bool timed_out;
 	const char *left_open;
 	int rc = -1, exec_errno = 0;
 	long long deadline;
 
-	if (stat(path, &st) < 0) {
-		char *abs = agent_path_expand(path);
-
-		fail(h, AGENT_SCRIPT_MISSING, s,
-		     "Script does not exist at specified location: %s", abs);
-		free(abs);
+	if (script_ready(h, s, path) < 0)
 		goto out;
-	}
-	if (access(path, X_OK) < 0) {
-		log_info("Script at specified location: %s is not executable. "
-			 " Trying to make it executable.",
-			 s->location);
-		if (chmod(path, (st.st_mode & 07777) | 0111) < 0) {
-			fail(h, AGENT_SCRIPT_NOT_EXECUTABLE, s,
-			     "Unable to set script at specified location: %s "
-			     "as executable",
-			     s->location);
-			goto out;
-		}
-	}
 	log_scriptf(h, "Script - %s\n", s->location);
 	h->ev->scripts++;
 	if (script_argv(&argv, &prog, s, path) < 0) {
-		fail(h, AGENT_SCRIPT_FAILED, s,
-		     "%s failed with error Errno::ENOENT with message No such "
-		     "file or directory - %s",
-		     prefix, argv.v[0]);
+		exec_failed(h, s, prefix, ENOENT, argv.v[0]);
 		goto out;
 	}
 	deadline = now_ms() +
@@ -474,44 +529,11 @@ static int run_script(struct hook *h, const struct appspec_script *s)
 		goto out;
 	}
 	if (exec_errno) {
-		char msg[256];
-
-		if (strerror_r(exec_errno, msg, sizeof(msg)))
-			snprintf(msg, sizeof(msg), "error %d", exec_errno);
-		fail(h, AGENT_SCRIPT_FAILED, s,
-		     "%s failed with error %s with message %s - %s", prefix,
-		     errno_class(exec_errno), msg, argv.v[0]);
+		exec_failed(h, s, prefix, exec_errno, argv.v[0]);
 		goto out;
 	}
 	child_wait(h, &c, deadline, &timed_out, &left_open);
-	if (timed_out) {
-		child_release(h, &c);
-		fail(h, AGENT_SCRIPT_TIMED_OUT, s,
-		     "Script at specified location: %s failed to complete in "
-		     "%ld seconds",
-		     s->location, s->timeout);
-		goto out;
-	}
-	if (left_open) {
-		fail(h, AGENT_OUTPUTS_LEFT_OPEN, s,
-		     "Script at specified location: %s failed to close %s",
-		     s->location, left_open);
-		goto out;
-	}
-	if (WIFEXITED(c.status) && !WEXITSTATUS(c.status)) {
-		rc = 0;
-		goto out;
-	}
-	if (WIFEXITED(c.status)) {
-		h->ev->exit_status = WEXITSTATUS(c.status);
-		fail(h, AGENT_SCRIPT_FAILED, s, "%s failed with exit code %d",
-		     prefix, WEXITSTATUS(c.status));
-	} else {
-		h->ev->exit_status = 128 + WTERMSIG(c.status);
-		fail(h, AGENT_SCRIPT_FAILED, s,
-		     "%s failed with exit code (killed by signal %d)", prefix,
-		     WTERMSIG(c.status));
-	}
+	rc = script_outcome(h, s, &c, prefix, timed_out, left_open);
 out:
 	child_release(h, &c);
 	svec_release(&argv);

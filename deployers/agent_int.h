@@ -11,8 +11,9 @@ struct buf;
 
 /*
  * agent_int.h: private to deployers/agent*.c.  agent.c runs the events,
- * agent_install.c is the Install event, agent_hook.c runs the scripts of
- * one lifecycle event.
+ * agent_bundle.c is the DownloadBundle event, agent_install.c the Install
+ * event (agent_perm.c its ACLs and SELinux contexts), agent_hook.c runs
+ * the scripts of one lifecycle event, agent_util.c has the rest.
  */
 
 /* One deployment in progress. */
@@ -46,6 +47,23 @@ int agent_hook_run(struct agent_run *r, struct agent_event *ev,
  * FY_E* with the agent's message on failure.
  */
 int agent_install(struct agent_run *r, const struct appspec *spec);
+
+/* The DownloadBundle event: the revision into r->archive. */
+int agent_download_bundle(struct agent_run *r);
+
+/* setfacl --set with the ACL the agent makes of perm->acls for `object`. */
+int agent_setfacl(const struct appspec_permission *perm, const char *object);
+/* semanage fcontext -a and restorecon; *real is the resolved path. */
+int agent_semanage(char **real, const struct appspec_context *ctx,
+		   const char *object);
+
+/*
+ * deployment-instructions/<group>_<suffix> ("last_successful_install",
+ * "most_recent_install"): read (chomped; NULL when absent) or written
+ * with this deployment's folder.
+ */
+char *agent_pointer_read(const struct agent_run *r, const char *suffix);
+int agent_pointer_write(const struct agent_run *r, const char *suffix);
 
 /* Ruby's File.join of two parts, and File.expand_path of an absolute
  * path (".", ".." and repeated slashes resolved, no trailing slash). */

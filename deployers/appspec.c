@@ -15,11 +15,11 @@
 #include "compat.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 
 #include "appspec.h"
+#include "appspec_int.h"
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
@@ -31,29 +31,9 @@
 
 #define APPSPEC_MAX_BYTES (4u << 20)
 
-/* The escape for bytes over 0x7f: "Zj" + two hex digits ("ZjZj": "Zj"). */
-#define ESC	"Zj"
-#define ESC_LEN 2
-
 struct parse {
 	struct appspec *spec;
-	const char *text; /* what the loader read (escaped) */
-	size_t len;
-	size_t width;  /* indentation the loader removed from each line */
-	size_t *lines; /* offset of each line's start */
-	size_t nlines;
-};
-
-/* What a scalar is to Ruby after Psych has read it. */
-enum rtype { R_NIL, R_BOOL, R_INT, R_FLOAT, R_STR, R_SEQ, R_MAP };
-
-struct rval {
-	enum rtype type;
-	bool b;
-	long long i;
-	double f;
-	const char *s; /* the text, as Ruby's to_s gives it */
-	char fbuf[40]; /* R_FLOAT: to_s */
+	struct appspec_src src;
 };
 
 static void add_problem(struct appspec *spec, bool warning, int line0,
@@ -84,444 +64,6 @@ static void add_problem(struct appspec *spec, bool warning, int line0,
 	add_problem((p)->spec, false, (v) ? (v)->line : -1, code, __VA_ARGS__)
 #define warn_at(p, line0, code, ...) \
 	add_problem((p)->spec, true, line0, code, __VA_ARGS__)
-
-/* ---- UTF-8 escaping around the loader ------------------------------- */
-
-static bool utf8_ok(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned c = s[i];
-		size_t n;
-		unsigned cp, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 2, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 3, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if (i + n > len)
-			return false;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-/* Escape valid UTF-8 into ASCII; other text is left for the loader. */
-static void escape_text(struct buf *out, const char *text, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (!utf8_ok((const unsigned char *)text, len)) {
-		buf_add(out, text, len);
-		return;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c & 0x80) {
-			buf_addstr(out, ESC);
-			buf_addch(out, hex[c >> 4]);
-			buf_addch(out, hex[c & 15]);
-		} else if (!strncmp(text + i, ESC, ESC_LEN)) {
-			buf_addstr(out, ESC ESC);
-			i += ESC_LEN - 1;
-		} else {
-			buf_addch(out, c);
-		}
-	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Undo escape_text() in place; returns the new length. */
-static size_t unescape(char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len;) {
-		if (i + 4 <= len && !strncmp(s + i, ESC, ESC_LEN)) {
-			int hi = hexval(s[i + 2]), lo = hexval(s[i + 3]);
-
-			if (!strncmp(s + i + 2, ESC, ESC_LEN)) {
-				memmove(s + o, ESC, ESC_LEN);
-				o += ESC_LEN;
-				i += 4;
-				continue;
-			}
-			if (hi >= 0 && lo >= 0) {
-				s[o++] = (char)(hi << 4 | lo);
-				i += 4;
-				continue;
-			}
-		}
-		s[o++] = s[i++];
-	}
-	s[o] = '\0';
-	return o;
-}
-
-static void unescape_tree(struct val *v)
-{
-	switch (v->type) {
-	case VAL_NULL:
-	case VAL_BOOL:
-	case VAL_NUM:
-		return;
-	case VAL_STR:
-	case VAL_SECURE:
-		v->str.len = unescape(v->str.s, v->str.len);
-		return;
-	case VAL_SEQ:
-		for (size_t i = 0; i < v->seq.n; i++)
-			unescape_tree(v->seq.v[i]);
-		return;
-	case VAL_MAP:
-		for (size_t i = 0; i < v->map.n; i++) {
-			unescape(v->map.v[i].key, strlen(v->map.v[i].key));
-			unescape_tree(v->map.v[i].v);
-		}
-		return;
-	}
-}
-
-/* ---- scalars as Psych reads them ------------------------------------ */
-
-/* The loader's width: the spaces before the first non-space character. */
-static size_t text_width(const char *t, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t sp = 0;
-
-		while (i + sp < len && t[i + sp] == ' ')
-			sp++;
-		if (i + sp < len && !isspace((unsigned char)t[i + sp]))
-			return sp;
-		i += sp ? sp : 1;
-	}
-	return 0;
-}
-
-static void index_lines(struct parse *p)
-{
-	size_t alloc = 0;
-
-	XGROW(p->lines, alloc, 1);
-	p->lines[p->nlines++] = 0;
-	for (size_t i = 0; i < p->len; i++) {
-		if (p->text[i] != '\n')
-			continue;
-		XGROW(p->lines, alloc, p->nlines + 1);
-		p->lines[p->nlines++] = i + 1;
-	}
-}
-
-/* The source text where node `v` starts, or NULL. */
-static const char *node_src(const struct parse *p, const struct val *v)
-{
-	size_t i, col;
-
-	if (v->line < 0 || v->col < 0 || (size_t)v->line >= p->nlines)
-		return NULL;
-	i = p->lines[v->line];
-	col = (size_t)v->col;
-	if (p->width && p->len - i >= p->width &&
-	    strspn(p->text + i, " ") >= p->width)
-		col += p->width;
-	if (col > p->len - i)
-		return NULL;
-	return p->text + i + col;
-}
-
-static bool str_tag(const char *t, size_t n)
-{
-	return (n == 5 && !strncmp(t, "!!str", 5)) ||
-	       (n == 4 && !strncmp(t, "!str", 4)) ||
-	       (n == 8 && !strncmp(t, "!!binary", 8)) ||
-	       (n == 21 && !strncmp(t, "tag:yaml.org,2002:str", 21));
-}
-
-/* Whether the scalar at `v` was plain (unquoted, not tagged !!str). */
-static bool is_plain(const struct parse *p, const struct val *v)
-{
-	const char *s = node_src(p, v);
-
-	if (!s)
-		return false;
-	while (*s == '&' || *s == '!') {
-		size_t n = strcspn(s, " \t\r\n");
-
-		if (*s == '!' && str_tag(s, n))
-			return false;
-		s += n;
-		s += strspn(s, " \t");
-	}
-	return !strchr("'\"|>", *s);
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Psych's FLOAT (base 10, .inf, .nan), with its value. */
-static bool psych_float(const char *s, double *out)
-{
-	const char *p = s;
-	struct buf clean = BUF_INIT;
-	bool neg = false;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (*p == '.' && (!strcmp(p + 1, "inf") || !strcmp(p + 1, "Inf") ||
-			  !strcmp(p + 1, "INF"))) {
-		*out = neg ? -HUGE_VAL : HUGE_VAL;
-		return true;
-	}
-	if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")) {
-		*out = NAN;
-		return true;
-	}
-	if (!strcmp(p, "."))
-		return false;
-	if (is_digit(*p)) {
-		while (is_digit(*p) || *p == '_' || *p == ',')
-			p++;
-	}
-	if (*p != '.')
-		return false;
-	p++;
-	while (is_digit(*p))
-		p++;
-	if ((*p == 'e' || *p == 'E') && (p[1] == '+' || p[1] == '-') &&
-	    is_digit(p[2])) {
-		p += 2;
-		while (is_digit(*p))
-			p++;
-	}
-	if (*p)
-		return false;
-	for (p = s; *p; p++)
-		if (*p != '_' && *p != ',')
-			buf_addch(&clean, *p);
-	*out = strtod(clean.ptr, NULL);
-	buf_release(&clean);
-	return true;
-}
-
-/* Ruby's Float#to_s: shortest digits, "1.0", "1.0e+20", "1.0e-05". */
-static void ruby_float_s(double f, char *out, size_t cap)
-{
-	char tmp[40], digits[24];
-	int prec, exp, decpt, nd = 0;
-	char *e;
-
-	if (isnan(f) || isinf(f) || f == 0) {
-		snprintf(out, cap, "%s",
-			 isnan(f)     ? "NaN"
-			 : isinf(f)   ? (f < 0 ? "-Infinity" : "Infinity")
-			 : signbit(f) ? "-0.0"
-				      : "0.0");
-		return;
-	}
-	for (prec = 0; prec < 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec, f);
-		if (strtod(tmp, NULL) == f)
-			break;
-	}
-	e = strchr(tmp, 'e');
-	exp = (int)strtol(e + 1, NULL, 10);
-	for (const char *c = tmp; c < e; c++)
-		if (is_digit(*c))
-			digits[nd++] = *c;
-	digits[nd] = '\0';
-	decpt = exp + 1;
-	if (decpt > 0 && decpt <= 16 && decpt >= nd)
-		snprintf(out, cap, "%s%s%.*d.0", f < 0 ? "-" : "", digits,
-			 decpt - nd, 0);
-	else if (decpt > 0 && decpt <= 16)
-		snprintf(out, cap, "%s%.*s.%s", f < 0 ? "-" : "", decpt, digits,
-			 digits + decpt);
-	else if (decpt > -4 && decpt <= 0)
-		snprintf(out, cap, "%s0.%.*d%s", f < 0 ? "-" : "", -decpt, 0,
-			 digits);
-	else
-		snprintf(out, cap, "%s%c.%se%+03d", f < 0 ? "-" : "", digits[0],
-			 nd > 1 ? digits + 1 : "0", decpt - 1);
-}
-
-/* The Ruby value of a loaded node. */
-static void rvalue(const struct parse *p, const struct val *v, struct rval *r)
-{
-	memset(r, 0, sizeof(*r));
-	if (!v || v->type == VAL_NULL) {
-		r->type = R_NIL;
-		r->s = "";
-		return;
-	}
-	switch (v->type) {
-	case VAL_NULL:
-		break;
-	case VAL_BOOL:
-		r->type = R_BOOL;
-		r->b = v->b;
-		r->s = v->b ? "true" : "false";
-		return;
-	case VAL_NUM:
-		r->type = R_INT;
-		r->s = v->str.s;
-		r->i = strtoll(v->str.s, NULL, 10);
-		return;
-	case VAL_STR:
-	case VAL_SECURE:
-		r->type = R_STR;
-		r->s = v->str.s;
-		if (v->type != VAL_STR || !is_plain(p, v))
-			return;
-		if (!strcasecmp(v->str.s, "yes") ||
-		    !strcasecmp(v->str.s, "on")) {
-			r->type = R_BOOL;
-			r->b = true;
-			r->s = "true";
-		} else if (!strcasecmp(v->str.s, "no") ||
-			   !strcasecmp(v->str.s, "off")) {
-			r->type = R_BOOL;
-			r->s = "false";
-		} else if (psych_float(v->str.s, &r->f)) {
-			r->type = R_FLOAT;
-			ruby_float_s(r->f, r->fbuf, sizeof(r->fbuf));
-			r->s = r->fbuf;
-		}
-		return;
-	case VAL_SEQ:
-		r->type = R_SEQ;
-		r->s = "";
-		return;
-	case VAL_MAP:
-		r->type = R_MAP;
-		r->s = "";
-		return;
-	}
-}
-
-static bool rtruthy(const struct rval *r)
-{
-	return r->type != R_NIL && !(r->type == R_BOOL && !r->b);
-}
-
-/* Ruby's String#to_i: optional spaces and sign, digits with single '_'. */
-static long long ruby_to_i(const char *s)
-{
-	long long n = 0;
-	bool neg = false;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '+' || *s == '-')
-		neg = *s++ == '-';
-	for (; is_digit(*s) || (*s == '_' && is_digit(s[1]) && n); s++) {
-		if (*s == '_')
-			continue;
-		if (n > (LLONG_MAX - 9) / 10)
-			return neg ? LLONG_MIN : LLONG_MAX;
-		n = n * 10 + (*s - '0');
-	}
-	return neg ? -n : n;
-}
-
-/* Ruby's String#strip (whitespace and NUL at both ends). */
-static char *ruby_strip(const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len && (isspace((unsigned char)s[len - 1]) || !s[len - 1]))
-		len--;
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	return xmemdupz(s, len);
-}
-
-/* A scalar's to_s, or NULL for a list or map (the agent would crash). */
-static char *scalar_text(const struct parse *p, const struct val *v)
-{
-	struct rval r;
-
-	rvalue(p, v, &r);
-	if (r.type == R_SEQ || r.type == R_MAP)
-		return NULL;
-	return xstrdup(r.s);
-}
-
-/* Ruby's inspect of a value, for the agent's messages. */
-static void inspect(struct buf *b, const struct parse *p, const struct val *v)
-{
-	struct rval r;
-
-	rvalue(p, v, &r);
-	switch (r.type) {
-	case R_NIL:
-		buf_addstr(b, "nil");
-		return;
-	case R_BOOL:
-	case R_INT:
-	case R_FLOAT:
-		buf_addstr(b, r.s);
-		return;
-	case R_STR:
-		buf_addch(b, '"');
-		for (const char *s = r.s; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				buf_addch(b, '\\');
-			buf_addch(b, *s);
-		}
-		buf_addch(b, '"');
-		return;
-	case R_SEQ:
-		buf_addch(b, '[');
-		for (size_t i = 0; i < v->seq.n; i++) {
-			if (i)
-				buf_addstr(b, ", ");
-			inspect(b, p, v->seq.v[i]);
-		}
-		buf_addch(b, ']');
-		return;
-	case R_MAP:
-		buf_addch(b, '{');
-		for (size_t i = 0; i < v->map.n; i++) {
-			if (i)
-				buf_addstr(b, ", ");
-			buf_addf(b, "\"%s\"=>", v->map.v[i].key);
-			inspect(b, p, v->map.v[i].v);
-		}
-		buf_addch(b, '}');
-		return;
-	}
-}
 
 /* ---- the sections ---------------------------------------------------- */
 
@@ -557,10 +99,11 @@ static void warn_unknown_keys(struct parse *p, const struct val *map,
 static void check_version(struct parse *p, const struct val *root)
 {
 	const struct val *v = val_map_get(root, "version");
-	struct rval r;
+	struct appspec_rval r;
 
-	rvalue(p, v, &r);
-	if ((r.type == R_INT && r.i == 0) || (r.type == R_FLOAT && r.f == 0))
+	appspec_rvalue(&p->src, v, &r);
+	if ((r.type == APPSPEC_R_INT && r.i == 0) ||
+	    (r.type == APPSPEC_R_FLOAT && r.f == 0))
 		return;
 	error_at(p, v ? v : root, "invalid_version",
 		 "The deployment failed because an invalid version value (%s) "
@@ -573,10 +116,10 @@ static void check_version(struct parse *p, const struct val *root)
 static void check_os(struct parse *p, const struct val *root)
 {
 	const struct val *v = val_map_get(root, "os");
-	struct rval r;
+	struct appspec_rval r;
 
-	rvalue(p, v, &r);
-	if (r.type == R_STR && !strcmp(r.s, "linux")) {
+	appspec_rvalue(&p->src, v, &r);
+	if (r.type == APPSPEC_R_STR && !strcmp(r.s, "linux")) {
 		p->spec->os = xstrdup(r.s);
 		return;
 	}
@@ -585,7 +128,7 @@ static void check_os(struct parse *p, const struct val *root)
 		 "file specifies an unsupported operating system (%s). "
 		 "Specify either \"linux\" or \"windows\" in the os section of "
 		 "the AppSpec file, and then try again.",
-		 r.type == R_SEQ || r.type == R_MAP ? "" : r.s);
+		 r.type == APPSPEC_R_SEQ || r.type == APPSPEC_R_MAP ? "" : r.s);
 }
 
 static void structure(struct parse *p, const struct val *v, const char *what)
@@ -601,32 +144,32 @@ static const char msg_no_location[] =
 /* Ruby's `timeout || 3600` then to_i; false when the agent fails. */
 static bool script_timeout(struct parse *p, const struct val *v, long *out)
 {
-	struct rval r;
+	struct appspec_rval r;
 	long long n = 0;
 
-	rvalue(p, v, &r);
+	appspec_rvalue(&p->src, v, &r);
 	switch (r.type) {
-	case R_NIL:
+	case APPSPEC_R_NIL:
 		n = APPSPEC_DEFAULT_TIMEOUT;
 		break;
-	case R_BOOL:
+	case APPSPEC_R_BOOL:
 		if (r.b)
 			return false;
 		n = APPSPEC_DEFAULT_TIMEOUT;
 		break;
-	case R_INT:
+	case APPSPEC_R_INT:
 		n = r.i;
 		break;
-	case R_FLOAT:
+	case APPSPEC_R_FLOAT:
 		if (!isfinite(r.f))
 			return false;
 		n = r.f >= (double)LONG_MAX ? LONG_MAX : (long long)r.f;
 		break;
-	case R_STR:
-		n = ruby_to_i(r.s);
+	case APPSPEC_R_STR:
+		n = appspec_ruby_to_i(r.s);
 		break;
-	case R_SEQ:
-	case R_MAP:
+	case APPSPEC_R_SEQ:
+	case APPSPEC_R_MAP:
 		return false;
 	}
 	if (n <= 0)
@@ -641,19 +184,19 @@ static void parse_script(struct parse *p, struct appspec_hook *h,
 	const struct val *loc = val_map_get(v, "location");
 	const struct val *runas = val_map_get(v, "runas");
 	struct appspec_script s = { .line = v->line + 1 };
-	struct rval r;
+	struct appspec_rval r;
 	char *text;
 
 	if (!loc || loc->type == VAL_NULL) {
 		error_at(p, v, "missing_location", msg_no_location);
 		return;
 	}
-	text = scalar_text(p, loc);
+	text = appspec_scalar_text(&p->src, loc);
 	if (!text) {
 		structure(p, loc, "a script's 'location' must be a path");
 		return;
 	}
-	s.location = ruby_strip(text);
+	s.location = appspec_ruby_strip(text);
 	free(text);
 	if (!*s.location) {
 		error_at(p, loc, "missing_location", msg_no_location);
@@ -661,8 +204,8 @@ static void parse_script(struct parse *p, struct appspec_hook *h,
 		return;
 	}
 	if (runas && runas->type != VAL_NULL) {
-		text = scalar_text(p, runas);
-		s.runas = text ? ruby_strip(text) : NULL;
+		text = appspec_scalar_text(&p->src, runas);
+		s.runas = text ? appspec_ruby_strip(text) : NULL;
 		free(text);
 		if (!s.runas) {
 			structure(p, runas,
@@ -671,8 +214,8 @@ static void parse_script(struct parse *p, struct appspec_hook *h,
 			return;
 		}
 	}
-	rvalue(p, val_map_get(v, "sudo"), &r);
-	s.sudo = rtruthy(&r);
+	appspec_rvalue(&p->src, val_map_get(v, "sudo"), &r);
+	s.sudo = appspec_rtruthy(&r);
 	if (!script_timeout(p, val_map_get(v, "timeout"), &s.timeout)) {
 		const struct val *t = val_map_get(v, "timeout");
 
@@ -735,10 +278,10 @@ static void parse_hooks(struct parse *p, const struct val *root)
 	for (size_t i = 0; i < hooks->map.n; i++) {
 		const struct val_pair *e = &hooks->map.v[i];
 		struct appspec_hook *h;
-		struct rval r;
+		struct appspec_rval r;
 
-		rvalue(p, e->v, &r);
-		if (!rtruthy(&r))
+		appspec_rvalue(&p->src, e->v, &r);
+		if (!appspec_rtruthy(&r))
 			continue;
 		if (e->v->type != VAL_SEQ) {
 			structure(p, e->v,
@@ -770,10 +313,10 @@ static void parse_files(struct parse *p, const struct val *root)
 {
 	const struct val *files = val_map_get(root, "files");
 	struct appspec *spec = p->spec;
-	struct rval r;
+	struct appspec_rval r;
 
-	rvalue(p, files, &r);
-	if (!rtruthy(&r))
+	appspec_rvalue(&p->src, files, &r);
+	if (!appspec_rtruthy(&r))
 		return;
 	if (files->type != VAL_SEQ) {
 		structure(p, files,
@@ -803,7 +346,7 @@ static void parse_files(struct parse *p, const struct val *root)
 				 "then try again.");
 			continue;
 		}
-		f.source = scalar_text(p, src);
+		f.source = appspec_scalar_text(&p->src, src);
 		if (!dst || dst->type == VAL_NULL) {
 			error_at(p, m, "missing_destination",
 				 "The deployment failed because the "
@@ -815,7 +358,7 @@ static void parse_files(struct parse *p, const struct val *root)
 			free(f.source);
 			continue;
 		}
-		f.destination = scalar_text(p, dst);
+		f.destination = appspec_scalar_text(&p->src, dst);
 		if (!f.source || !f.destination) {
 			structure(p, m,
 				  "'source' and 'destination' must be "
@@ -838,335 +381,6 @@ static void parse_files(struct parse *p, const struct val *root)
 
 /* ---- permissions ----------------------------------------------------- */
 
-static int mode_parse(char **out, const char *text)
-{
-	struct buf m = BUF_INIT;
-	size_t len = strlen(text);
-
-	for (size_t i = len; i < 3; i++)
-		buf_addch(&m, '0');
-	buf_addstr(&m, text);
-	if (m.len > 4) {
-		err_set(FY_EINVALID,
-			"The deployment failed because the length of a "
-			"permissions mode (%s) in the application "
-			"specification file is invalid. Permissions modes must "
-			"be between one and four characters long. Update the "
-			"permissions section of the AppSpec file, and then try "
-			"again.",
-			m.ptr);
-		buf_release(&m);
-		return -1;
-	}
-	for (size_t i = 0; i < m.len; i++) {
-		if (m.ptr[i] < '0' || m.ptr[i] > '7') {
-			err_set(FY_EINVALID,
-				"The deployment failed because the permissions "
-				"mode (%s) in the application specification "
-				"file contains an invalid character (%c). "
-				"Update the permissions section of the AppSpec "
-				"file, and then try again.",
-				m.ptr, m.ptr[i]);
-			buf_release(&m);
-			return -2;
-		}
-	}
-	*out = buf_detach(&m, NULL);
-	return 0;
-}
-
-static int ace_invalid(const char *text)
-{
-	return err_set(FY_EINVALID,
-		       "The deployment failed because of a problem with the "
-		       "acls permission settings in the application "
-		       "specification file. Invalid acl entry (%s).",
-		       text);
-}
-
-static bool is_word(const char *s, const char *a, const char *b)
-{
-	return !strcmp(s, a) || !strcmp(s, b);
-}
-
-static int ace_perms(struct appspec_ace *ace, const char *perms,
-		     const char *text)
-{
-	if (strlen(perms) == 1 && perms[0] >= '0' && perms[0] <= '7') {
-		int d = perms[0] - '0';
-
-		ace->r = d & 4;
-		ace->w = d & 2;
-		ace->x = d & 1;
-		return 0;
-	}
-	for (const char *c = perms; *c; c++) {
-		if (*c == 'r')
-			ace->r = true;
-		else if (*c == 'w')
-			ace->w = true;
-		else if (*c == 'x')
-			ace->x = true;
-		else if (*c != '-')
-			return err_set(
-				FY_EINVALID,
-				"The deployment failed because the "
-				"access control list (ACL) named %s in "
-				"the application specification file "
-				"contains an invalid character (%c). "
-				"Correct the ACL in the hooks section of "
-				"the AppSpec file, and then try again.",
-				text, *c);
-	}
-	return 0;
-}
-
-int appspec_ace_parse(struct appspec_ace *ace, const char *text, bool internal)
-{
-	struct svec parts = SVEC_INIT;
-	const char *type = NULL, *p1;
-	int err = 0;
-
-	memset(ace, 0, sizeof(*ace));
-	svec_split(&parts, text, ":", false);
-	if (parts.n < 2 || parts.n > 4) {
-		err = ace_invalid(text);
-		goto out;
-	}
-	/* The agent reads the parts from the end: perms, name, type, "d". */
-	if (parts.n == 4) {
-		if (!is_word(parts.v[0], "d", "default")) {
-			err = ace_invalid(text);
-			goto out;
-		}
-		ace->is_default = true;
-	}
-	if (parts.n >= 3) {
-		const char *t = parts.v[parts.n - 3];
-
-		if (is_word(t, "d", "default")) {
-			if (ace->is_default) {
-				err = ace_invalid(text);
-				goto out;
-			}
-			ace->is_default = true;
-		} else if (is_word(t, "m", "mask")) {
-			type = "mask";
-		} else if (is_word(t, "o", "other")) {
-			type = "other";
-		} else if (is_word(t, "g", "group")) {
-			type = "group";
-		} else if (is_word(t, "u", "user")) {
-			type = "user";
-		} else {
-			err = ace_invalid(text);
-			goto out;
-		}
-	}
-	p1 = parts.v[parts.n - 2];
-	if (is_word(p1, "m", "mask") || is_word(p1, "o", "other")) {
-		const char *w = p1[0] == 'm' ? "mask" : "other";
-
-		if (!type) {
-			type = w;
-			ace->name = xstrdup("");
-		} else {
-			ace->name = xstrdup(w);
-		}
-	} else {
-		if (!type)
-			type = "user";
-		ace->name = xstrdup(p1);
-	}
-	snprintf(ace->type, sizeof(ace->type), "%s", type);
-	if ((!strcmp(type, "mask") || !strcmp(type, "other")) && *ace->name) {
-		err = ace_invalid(text);
-		goto out;
-	}
-	if (!internal && !ace->is_default && strcmp(type, "mask") &&
-	    !*ace->name) {
-		err = err_set(FY_EINVALID,
-			      "The deployment failed because of a problem with "
-			      "the acls permission settings in the application "
-			      "specification file. Use mode to set the base "
-			      "acl entry (%s). Update the permissions section "
-			      "of the AppSpec file, and then try again.",
-			      text);
-		goto out;
-	}
-	err = ace_perms(ace, parts.v[parts.n - 1], text);
-out:
-	if (err < 0) {
-		free(ace->name);
-		ace->name = NULL;
-	}
-	svec_release(&parts);
-	return err;
-}
-
-char *appspec_ace_format(const struct appspec_ace *ace)
-{
-	return xasprintf("%s%s:%s:%c%c%c", ace->is_default ? "default:" : "",
-			 ace->type, ace->name ? ace->name : "",
-			 ace->r ? 'r' : '-', ace->w ? 'w' : '-',
-			 ace->x ? 'x' : '-');
-}
-
-static int range_invalid(const char *what, const char *input)
-{
-	return err_set(FY_EINVALID, "%s %s", what, input);
-}
-
-/* The agent's ensure_parts: one part, or two non-empty around `sep`. */
-static int range_split(const char *in, char sep, char **a, char **b)
-{
-	const char *s = strchr(in, sep);
-
-	*a = *b = NULL;
-	if (!*in || (s && (s == in || !s[1])))
-		return range_invalid("invalid range part", in);
-	if (!s) {
-		*a = xstrdup(in);
-		return 0;
-	}
-	*a = xmemdupz(in, (size_t)(s - in));
-	*b = xstrdup(s + 1);
-	return 0;
-}
-
-static int range_number(const char *s, char letter, const char *what, long max,
-			long *out)
-{
-	char *end;
-
-	if (strlen(s) < 2 || s[0] != letter)
-		return range_invalid(what, s);
-	for (const char *c = s + 1; *c; c++)
-		if (!is_digit(*c))
-			return range_invalid(what, s);
-	errno = 0;
-	*out = strtol(s + 1, &end, 10);
-	if (errno || *out > max)
-		return range_invalid(what, s);
-	return 0;
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int range_categories(const char *list, struct buf *out)
-{
-	struct svec parts = SVEC_INIT;
-	long *cats = NULL;
-	size_t n = 0, alloc = 0;
-	int err = 0;
-
-	svec_split(&parts, list, ",", false);
-	/* Ruby's split drops trailing empty fields. */
-	while (parts.n && !*parts.v[parts.n - 1])
-		svec_pop(&parts);
-	for (size_t i = 0; i < parts.n && !err; i++) {
-		char *a = NULL, *b = NULL;
-		long lo, hi;
-
-		if (strchr(parts.v[i], '.')) {
-			err = range_split(parts.v[i], '.', &a, &b);
-			if (!err)
-				err = range_number(a, 'c', "invalid category",
-						   1023, &lo);
-			if (!err)
-				err = range_number(b, 'c', "invalid category",
-						   1023, &hi);
-			if (!err && hi < lo)
-				err = err_set(FY_EINVALID,
-					      "invalid category range %s.%s", a,
-					      b);
-		} else {
-			err = range_number(parts.v[i], 'c', "invalid category",
-					   1023, &lo);
-			hi = lo;
-		}
-		for (long c = lo; !err && c <= hi; c++) {
-			XGROW(cats, alloc, n + 1);
-			cats[n++] = c;
-		}
-		free(a);
-		free(b);
-	}
-	if (!err && n) {
-		qsort(cats, n, sizeof(*cats), cmp_long);
-		for (size_t i = 1; i < n; i++)
-			if (cats[i] == cats[i - 1])
-				err = err_set(FY_EINVALID,
-					      "duplicate categories");
-	}
-	/* Runs of consecutive categories are written c0.c3. */
-	for (size_t i = 0; !err && i < n;) {
-		size_t j = i;
-
-		while (j + 1 < n && cats[j + 1] == cats[j] + 1)
-			j++;
-		buf_addf(out, "%s", i ? "," : ":");
-		if (j == i)
-			buf_addf(out, "c%ld", cats[i]);
-		else
-			buf_addf(out, "c%ld.c%ld", cats[i], cats[j]);
-		i = j + 1;
-	}
-	free(cats);
-	svec_release(&parts);
-	return err;
-}
-
-/* An SELinux range "s0[-s1][:c0[.c3][,c5]]", normalised as the agent. */
-static int range_parse(char **out, const char *range)
-{
-	char *sens = NULL, *cats = NULL, *low = NULL, *high = NULL;
-	struct buf b = BUF_INIT;
-	long lo, hi;
-	int err;
-
-	err = range_split(range, ':', &sens, &cats);
-	if (!err)
-		err = range_split(sens, '-', &low, &high);
-	if (!err)
-		err = range_number(low, 's', "invalid sensitivity", LONG_MAX,
-				   &lo);
-	hi = lo;
-	if (!err && high)
-		err = range_number(high, 's', "invalid sensitivity", LONG_MAX,
-				   &hi);
-	if (!err && hi < lo)
-		err = err_set(
-			FY_EINVALID,
-			"The deployment failed because of a problem with "
-			"the SELinux range specified (%s) for the context "
-			"parameter in the permissions section of the "
-			"application specification file. Make corrections "
-			"in the permissions section of the AppSpec file, "
-			"and then try again.",
-			range);
-	if (!err) {
-		buf_addf(&b, "s%ld", lo);
-		if (hi != lo)
-			buf_addf(&b, "-s%ld", hi);
-		if (cats)
-			err = range_categories(cats, &b);
-	}
-	if (!err)
-		*out = buf_detach(&b, NULL);
-	buf_release(&b);
-	free(sens);
-	free(cats);
-	free(low);
-	free(high);
-	return err;
-}
-
 static void parse_context(struct parse *p, struct appspec_permission *perm,
 			  const struct val_pair *pair)
 {
@@ -1178,7 +392,7 @@ static void parse_context(struct parse *p, struct appspec_permission *perm,
 	struct buf b = BUF_INIT;
 
 	if (!type || type->type == VAL_NULL) {
-		inspect(&b, p, v);
+		appspec_inspect(&b, &p->src, v);
 		add_problem(p->spec, false, pair->line, "invalid_context",
 			    "The deployment failed because the application "
 			    "specification file specifies an invalid context "
@@ -1190,18 +404,18 @@ static void parse_context(struct parse *p, struct appspec_permission *perm,
 	}
 	c = xcalloc(1, sizeof(*c));
 	perm->context = c;
-	c->type = scalar_text(p, type);
+	c->type = appspec_scalar_text(&p->src, type);
 	if (val_map_get(v, "name") && val_map_get(v, "name")->type != VAL_NULL)
-		c->user = scalar_text(p, val_map_get(v, "name"));
+		c->user = appspec_scalar_text(&p->src, val_map_get(v, "name"));
 	if (val_map_get(v, "user") && !val_map_get(v, "name"))
 		warn_at(p, val_map_pair(v, "user")->line, "context_user",
 			"the agent reads the SELinux user from 'name', not "
 			"'user'");
 	range = val_map_get(v, "range");
 	if (range && range->type != VAL_NULL) {
-		char *text = scalar_text(p, range);
+		char *text = appspec_scalar_text(&p->src, range);
 
-		if (!text || range_parse(&c->range, text) < 0)
+		if (!text || appspec_range_parse(&c->range, text) < 0)
 			error_at(p, range, "invalid_range", "%s",
 				 text ? err_msg()
 				      : "an SELinux range must be a string");
@@ -1251,10 +465,10 @@ static bool parse_types(struct parse *p, struct appspec_permission *perm,
 	}
 	for (size_t i = 0; i < v->seq.n; i++) {
 		const struct val *t = v->seq.v[i];
-		struct rval r;
+		struct appspec_rval r;
 
-		rvalue(p, t, &r);
-		if (r.type != R_STR ||
+		appspec_rvalue(&p->src, t, &r);
+		if (r.type != APPSPEC_R_STR ||
 		    (strcmp(r.s, "file") && strcmp(r.s, "directory"))) {
 			error_at(
 				p, t, "invalid_type",
@@ -1298,10 +512,11 @@ static void perm_release(struct appspec_permission *perm)
 /* The octal trap: an unquoted mode with a leading zero. */
 static void mode_warning(struct parse *p, const struct val *v, const char *mode)
 {
-	const char *s = node_src(p, v);
+	const char *s = appspec_node_src(&p->src, v);
 	size_t n;
 
-	if (v->type != VAL_NUM || !s || s[0] != '0' || !is_digit(s[1]))
+	if (v->type != VAL_NUM || !s || s[0] != '0' ||
+	    !isdigit((unsigned char)s[1]))
 		return;
 	n = strspn(s, "0123456789_");
 	warn_at(p, v->line, "octal_mode",
@@ -1319,7 +534,7 @@ static bool parse_perm_fields(struct parse *p, struct appspec_permission *perm,
 
 	v = val_map_get(m, "pattern");
 	if (v && v->type != VAL_NULL)
-		perm->pattern = scalar_text(p, v);
+		perm->pattern = appspec_scalar_text(&p->src, v);
 	if (!perm->pattern)
 		perm->pattern = xstrdup("**");
 	v = val_map_get(m, "except");
@@ -1327,7 +542,7 @@ static bool parse_perm_fields(struct parse *p, struct appspec_permission *perm,
 		if (v->type != VAL_SEQ)
 			structure(p, v, "'except' must be a list of patterns");
 		for (size_t i = 0; v->type == VAL_SEQ && i < v->seq.n; i++) {
-			char *t = scalar_text(p, v->seq.v[i]);
+			char *t = appspec_scalar_text(&p->src, v->seq.v[i]);
 
 			if (t)
 				svec_push_nodup(&perm->except, t);
@@ -1337,25 +552,24 @@ static bool parse_perm_fields(struct parse *p, struct appspec_permission *perm,
 		return false;
 	v = val_map_get(m, "owner");
 	if (v && v->type != VAL_NULL)
-		perm->owner = scalar_text(p, v);
+		perm->owner = appspec_scalar_text(&p->src, v);
 	v = val_map_get(m, "group");
 	if (v && v->type != VAL_NULL)
-		perm->group = scalar_text(p, v);
+		perm->group = appspec_scalar_text(&p->src, v);
 	v = val_map_get(m, "mode");
 	if (v && v->type != VAL_NULL) {
-		char *t = scalar_text(p, v);
-		int e = t ? mode_parse(&perm->mode, t) : -3;
+		char *t = appspec_scalar_text(&p->src, v);
+		const char *code = NULL;
+		int e = t ? appspec_mode_parse(&perm->mode, t, &code) : -1;
 
-		if (e == -1)
-			error_at(p, v, "invalid_mode_length", "%s", err_msg());
-		else if (e == -2)
-			error_at(p, v, "invalid_mode_char", "%s", err_msg());
-		else if (e == -3)
+		if (!t)
 			structure(p, v, "'mode' must be octal digits");
+		else if (e < 0)
+			error_at(p, v, code, "%s", err_msg());
 		else
 			mode_warning(p, v, perm->mode);
 		free(t);
-		if (e)
+		if (e < 0)
 			return false;
 	}
 	v = val_map_get(m, "acls");
@@ -1378,9 +592,9 @@ static void parse_perm(struct parse *p, const struct val *m)
 	char *text = NULL;
 
 	if (obj && obj->type != VAL_NULL)
-		text = scalar_text(p, obj);
+		text = appspec_scalar_text(&p->src, obj);
 	if (text)
-		perm.object = ruby_strip(text);
+		perm.object = appspec_ruby_strip(text);
 	free(text);
 	if (!perm.object || !*perm.object) {
 		error_at(p, obj ? obj : m, "missing_object",
@@ -1409,10 +623,10 @@ static void parse_perm(struct parse *p, const struct val *m)
 static void parse_perms(struct parse *p, const struct val *root)
 {
 	const struct val *perms = val_map_get(root, "permissions");
-	struct rval r;
+	struct appspec_rval r;
 
-	rvalue(p, perms, &r);
-	if (!rtruthy(&r))
+	appspec_rvalue(&p->src, perms, &r);
+	if (!appspec_rtruthy(&r))
 		return;
 	if (perms->type != VAL_SEQ) {
 		structure(p, perms, "'permissions' must be a list");
@@ -1430,12 +644,12 @@ static void parse_perms(struct parse *p, const struct val *root)
 static void parse_feb(struct parse *p, const struct val *root)
 {
 	const struct val *v = val_map_get(root, "file_exists_behavior");
-	struct rval r;
+	struct appspec_rval r;
 
-	rvalue(p, v, &r);
-	if (r.type == R_NIL)
+	appspec_rvalue(&p->src, v, &r);
+	if (r.type == APPSPEC_R_NIL)
 		return;
-	if (r.type == R_STR) {
+	if (r.type == APPSPEC_R_STR) {
 		if (!strcmp(r.s, "DISALLOW"))
 			p->spec->file_exists_behavior = APPSPEC_DISALLOW;
 		else if (!strcmp(r.s, "OVERWRITE"))
@@ -1505,22 +719,15 @@ int appspec_load(struct appspec **out, const char *text, size_t len,
 		 const char *name)
 {
 	struct appspec *spec = xcalloc(1, sizeof(*spec));
-	struct parse p = { .spec = spec };
-	struct buf esc = BUF_INIT;
+	struct parse p = { .spec = spec, .src = { .esc = BUF_INIT } };
 	struct msgs msgs = MSGS_INIT;
 	struct val *root = NULL;
 
-	escape_text(&esc, text, len);
-	p.text = esc.ptr;
-	p.len = esc.len;
-	p.width = text_width(esc.ptr, esc.len);
-	index_lines(&p);
-	if (loader_load(&root, esc.ptr, esc.len, name, &msgs, NULL) < 0) {
+	if (appspec_yaml_load(&root, &p.src, text, len, name, &msgs) < 0) {
 		add_problem(spec, false, yaml_line(err_msg(), name), "yaml",
 			    "%s", err_msg());
 		goto out;
 	}
-	unescape_tree(root);
 	for (size_t i = 0; i < msgs.n; i++)
 		duplicate_warning(&p, root, &msgs.v[i]);
 	if (root->type == VAL_MAP && !root->map.n && root->line < 0)
@@ -1534,8 +741,7 @@ int appspec_load(struct appspec **out, const char *text, size_t len,
 out:
 	val_free(root);
 	msgs_release(&msgs);
-	buf_release(&esc);
-	free(p.lines);
+	appspec_src_release(&p.src);
 	*out = spec;
 	return 0;
 }
@@ -1642,31 +848,6 @@ enum appspec_feb appspec_feb_parse(const char *name)
 	if (!strcasecmp(name, "RETAIN"))
 		return APPSPEC_RETAIN;
 	return APPSPEC_FEB_UNSET;
-}
-
-bool appspec_glob_match(const char *pattern, const char *name)
-{
-	const char *star = NULL, *resume = NULL;
-
-	if (strchr(name, '/'))
-		return false;
-	while (*name) {
-		if (*pattern == '*') {
-			star = pattern++;
-			resume = name;
-		} else if (*pattern == *name) {
-			pattern++;
-			name++;
-		} else if (star) {
-			pattern = star + 1;
-			name = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*pattern == '*')
-		pattern++;
-	return !*pattern;
 }
 
 /* ---- output ---------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include "compat.h"
 
 #include <getopt.h>
+#include <stddef.h>
 
 #include "agent.h"
 #include "appspec.h"
@@ -96,82 +97,89 @@ static void print_problem(const char *file, bool warning, int line,
 		       message, code);
 }
 
+static void print_json(struct val *doc)
+{
+	char *s = json_dump(doc, 0);
+
+	puts(s);
+	free(s);
+	val_free(doc);
+}
+
+static void validate_json(const char *file, const struct appspec *spec,
+			  const struct svec *unknown, size_t errors)
+{
+	struct val *doc = appspec_to_val(spec);
+	struct val *problems = val_map_get(doc, "problems");
+
+	for (size_t i = 0; i < unknown->n; i++) {
+		const struct appspec_hook *h =
+			appspec_hook(spec, unknown->v[i]);
+		struct val *m = val_map();
+
+		val_map_set(m, "level", val_str("error"));
+		val_map_set(m, "line", h ? val_numi(h->line) : val_null());
+		val_map_set(m, "code", val_str("unknown_event"));
+		val_map_set(m, "message",
+			    val_strf("unknown lifecycle event '%s'",
+				     unknown->v[i]));
+		val_seq_push(problems, m);
+	}
+	val_map_set(doc, "valid", val_bool(!errors));
+	val_map_insert(doc, 0, "file", val_str(file));
+	print_json(doc);
+}
+
+static void validate_text(const char *file, const struct appspec *spec,
+			  const struct svec *unknown, size_t errors)
+{
+	for (size_t i = 0; i < spec->nproblems; i++)
+		print_problem(file, spec->problems[i].warning,
+			      spec->problems[i].line, spec->problems[i].code,
+			      spec->problems[i].message);
+	for (size_t i = 0; i < unknown->n; i++) {
+		const struct appspec_hook *h =
+			appspec_hook(spec, unknown->v[i]);
+		char *msg = xasprintf("unknown lifecycle event '%s'",
+				      unknown->v[i]);
+
+		print_problem(file, false, h ? h->line : 0, "unknown_event",
+			      msg);
+		free(msg);
+	}
+	if (!errors)
+		printf("%s: valid (%zu hooks, %zu files, %zu permissions)\n",
+		       file, spec->nhooks, spec->nfiles, spec->nperms);
+}
+
 static int validate_one(const char *file, bool json)
 {
 	struct appspec *spec = NULL;
 	struct svec unknown = SVEC_INIT;
 	size_t errors = 0;
-	int rc;
 
 	if (appspec_load_file(&spec, file) < 0) {
-		if (json) {
-			struct val *doc = val_map();
-			char *s;
+		struct val *doc;
 
-			val_map_set(doc, "file", val_str(file));
-			val_map_set(doc, "error", val_str(err_msg()));
-			s = json_dump(doc, 0);
-			puts(s);
-			free(s);
-			val_free(doc);
-			return EXIT_ERRORED;
-		}
-		return cli_error(EXIT_ERRORED);
+		if (!json)
+			return cli_error(EXIT_ERRORED);
+		doc = val_map();
+		val_map_set(doc, "file", val_str(file));
+		val_map_set(doc, "error", val_str(err_msg()));
+		print_json(doc);
+		return EXIT_ERRORED;
 	}
 	appspec_unknown_events(spec, agent_default_events, &unknown);
 	for (size_t i = 0; i < spec->nproblems; i++)
 		errors += !spec->problems[i].warning;
 	errors += unknown.n;
-	if (json) {
-		struct val *doc = appspec_to_val(spec);
-		struct val *problems = val_map_get(doc, "problems");
-		char *s;
-
-		for (size_t i = 0; i < unknown.n; i++) {
-			const struct appspec_hook *h =
-				appspec_hook(spec, unknown.v[i]);
-			struct val *m = val_map();
-
-			val_map_set(m, "level", val_str("error"));
-			val_map_set(m, "line",
-				    h ? val_numi(h->line) : val_null());
-			val_map_set(m, "code", val_str("unknown_event"));
-			val_map_set(m, "message",
-				    val_strf("unknown lifecycle event '%s'",
-					     unknown.v[i]));
-			val_seq_push(problems, m);
-		}
-		val_map_set(doc, "valid", val_bool(!errors));
-		val_map_insert(doc, 0, "file", val_str(file));
-		s = json_dump(doc, 0);
-		puts(s);
-		free(s);
-		val_free(doc);
-	} else {
-		for (size_t i = 0; i < spec->nproblems; i++)
-			print_problem(file, spec->problems[i].warning,
-				      spec->problems[i].line,
-				      spec->problems[i].code,
-				      spec->problems[i].message);
-		for (size_t i = 0; i < unknown.n; i++) {
-			const struct appspec_hook *h =
-				appspec_hook(spec, unknown.v[i]);
-			char *msg = xasprintf("unknown lifecycle event '%s'",
-					      unknown.v[i]);
-
-			print_problem(file, false, h ? h->line : 0,
-				      "unknown_event", msg);
-			free(msg);
-		}
-		if (!errors)
-			printf("%s: valid (%zu hooks, %zu files, %zu "
-			       "permissions)\n",
-			       file, spec->nhooks, spec->nfiles, spec->nperms);
-	}
-	rc = errors ? EXIT_FAILED : EXIT_OK;
+	if (json)
+		validate_json(file, spec, &unknown, errors);
+	else
+		validate_text(file, spec, &unknown, errors);
 	svec_release(&unknown);
 	appspec_free(spec);
-	return rc;
+	return errors ? EXIT_FAILED : EXIT_OK;
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -214,23 +222,32 @@ static int cmd_validate(int argc, char **argv)
 
 /* ---- run --------------------------------------------------------------- */
 
+/* Options that set a string of struct agent_deployment. */
+static const struct {
+	const char *name;
+	size_t off;
+} string_opts[] = {
+	{ "bundle", offsetof(struct agent_deployment, bundle) },
+	{ "root", offsetof(struct agent_deployment, root) },
+	{ "deployment-id", offsetof(struct agent_deployment, deployment_id) },
+	{ "deployment-group", offsetof(struct agent_deployment, group_id) },
+	{ "deployment-group-name",
+	  offsetof(struct agent_deployment, group_name) },
+	{ "application", offsetof(struct agent_deployment, application) },
+	{ "appspec", offsetof(struct agent_deployment, appspec) },
+	{ "bundle-bucket", offsetof(struct agent_deployment, bucket) },
+	{ "bundle-key", offsetof(struct agent_deployment, key) },
+	{ "bundle-version", offsetof(struct agent_deployment, version) },
+	{ "bundle-etag", offsetof(struct agent_deployment, etag) },
+	{ "bundle-commit", offsetof(struct agent_deployment, commit) },
+};
+
 enum {
-	OPT_BUNDLE = 1,
-	OPT_ROOT,
-	OPT_ID,
-	OPT_GROUP,
-	OPT_GROUP_NAME,
-	OPT_APP,
-	OPT_APPSPEC,
-	OPT_FEB,
+	OPT_STRING = 1000, /* + index in string_opts */
+	OPT_FEB = 1100,
 	OPT_EVENTS,
 	OPT_IGNORE_STOP,
 	OPT_MAX_REV,
-	OPT_BUCKET,
-	OPT_KEY,
-	OPT_VERSION,
-	OPT_ETAG,
-	OPT_COMMIT,
 	OPT_JSON,
 };
 
@@ -277,108 +294,79 @@ static void print_failure(const struct agent_result *res)
 	}
 }
 
+static int run_option(int opt, struct agent_deployment *d, struct svec *events,
+		      bool *json)
+{
+	long n;
+
+	if (opt >= OPT_STRING &&
+	    opt < OPT_STRING + (int)ARRAY_SIZE(string_opts)) {
+		*(const char **)((char *)d +
+				 string_opts[opt - OPT_STRING].off) = optarg;
+		return 0;
+	}
+	switch (opt) {
+	case OPT_FEB:
+		if (!appspec_feb_parse(optarg))
+			return cli_usage_error("appspec run",
+					       "--file-exists-behavior must be "
+					       "DISALLOW, OVERWRITE or RETAIN");
+		d->file_exists_behavior = optarg;
+		return 0;
+	case OPT_EVENTS:
+		svec_split(events, optarg, ",", true);
+		return events->n ? 0
+				 : cli_usage_error("appspec run",
+						   "--events is empty");
+	case OPT_IGNORE_STOP:
+		d->ignore_stop_failures = true;
+		return 0;
+	case OPT_MAX_REV:
+		n = cli_number(optarg);
+		if (n < 1 || n > 1000)
+			return cli_usage_error("appspec run",
+					       "--max-revisions must be 1 to "
+					       "1000");
+		d->max_revisions = (int)n;
+		return 0;
+	case OPT_JSON:
+		*json = true;
+		return 0;
+	case 'h':
+		fputs(run_usage, stdout);
+		return -1;
+	default:
+		return cli_usage_error("appspec run", "unknown option");
+	}
+}
+
 static int parse_run_opts(int argc, char **argv, struct agent_deployment *d,
 			  struct svec *events, bool *json)
 {
-	static const struct option opts[] = {
-		{ "bundle", required_argument, NULL, OPT_BUNDLE },
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "deployment-id", required_argument, NULL, OPT_ID },
-		{ "deployment-group", required_argument, NULL, OPT_GROUP },
-		{ "deployment-group-name", required_argument, NULL,
-		  OPT_GROUP_NAME },
-		{ "application", required_argument, NULL, OPT_APP },
-		{ "appspec", required_argument, NULL, OPT_APPSPEC },
-		{ "file-exists-behavior", required_argument, NULL, OPT_FEB },
-		{ "events", required_argument, NULL, OPT_EVENTS },
-		{ "ignore-application-stop-failures", no_argument, NULL,
-		  OPT_IGNORE_STOP },
-		{ "max-revisions", required_argument, NULL, OPT_MAX_REV },
-		{ "bundle-bucket", required_argument, NULL, OPT_BUCKET },
-		{ "bundle-key", required_argument, NULL, OPT_KEY },
-		{ "bundle-version", required_argument, NULL, OPT_VERSION },
-		{ "bundle-etag", required_argument, NULL, OPT_ETAG },
-		{ "bundle-commit", required_argument, NULL, OPT_COMMIT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-	long n;
+	struct option opts[ARRAY_SIZE(string_opts) + 7];
+	size_t n = 0;
+	int opt, err;
 
+	for (size_t i = 0; i < ARRAY_SIZE(string_opts); i++)
+		opts[n++] =
+			(struct option){ string_opts[i].name, required_argument,
+					 NULL, OPT_STRING + (int)i };
+	opts[n++] = (struct option){ "file-exists-behavior", required_argument,
+				     NULL, OPT_FEB };
+	opts[n++] = (struct option){ "events", required_argument, NULL,
+				     OPT_EVENTS };
+	opts[n++] = (struct option){ "ignore-application-stop-failures",
+				     no_argument, NULL, OPT_IGNORE_STOP };
+	opts[n++] = (struct option){ "max-revisions", required_argument, NULL,
+				     OPT_MAX_REV };
+	opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_BUNDLE:
-			d->bundle = optarg;
-			break;
-		case OPT_ROOT:
-			d->root = optarg;
-			break;
-		case OPT_ID:
-			d->deployment_id = optarg;
-			break;
-		case OPT_GROUP:
-			d->group_id = optarg;
-			break;
-		case OPT_GROUP_NAME:
-			d->group_name = optarg;
-			break;
-		case OPT_APP:
-			d->application = optarg;
-			break;
-		case OPT_APPSPEC:
-			d->appspec = optarg;
-			break;
-		case OPT_FEB:
-			if (!appspec_feb_parse(optarg))
-				return cli_usage_error(
-					"appspec run",
-					"--file-exists-behavior must be "
-					"DISALLOW, OVERWRITE or RETAIN");
-			d->file_exists_behavior = optarg;
-			break;
-		case OPT_EVENTS:
-			svec_split(events, optarg, ",", true);
-			if (!events->n)
-				return cli_usage_error("appspec run",
-						       "--events is empty");
-			break;
-		case OPT_IGNORE_STOP:
-			d->ignore_stop_failures = true;
-			break;
-		case OPT_MAX_REV:
-			n = cli_number(optarg);
-			if (n < 1 || n > 1000)
-				return cli_usage_error(
-					"appspec run",
-					"--max-revisions must be 1 to 1000");
-			d->max_revisions = (int)n;
-			break;
-		case OPT_BUCKET:
-			d->bucket = optarg;
-			break;
-		case OPT_KEY:
-			d->key = optarg;
-			break;
-		case OPT_VERSION:
-			d->version = optarg;
-			break;
-		case OPT_ETAG:
-			d->etag = optarg;
-			break;
-		case OPT_COMMIT:
-			d->commit = optarg;
-			break;
-		case OPT_JSON:
-			*json = true;
-			break;
-		case 'h':
-			fputs(run_usage, stdout);
-			return -1;
-		default:
-			return cli_usage_error("appspec run", "unknown option");
-		}
+		err = run_option(opt, d, events, json);
+		if (err)
+			return err;
 	}
 	if (optind < argc)
 		return cli_usage_error("appspec run",
