@@ -336,7 +336,7 @@ head -c 104857600 /dev/urandom >"$W/bigdir/big.bin"
 	printf 'bucket: big\nendpoint: %s\nlocal_dir: bigdir\n' "$E"
 } >"$W/big.yml"
 before=$(requests | grep -c 'partNumber=')
-deploy big.yml
+deploy big.yml --color
 parts=$(($(requests | grep -c 'partNumber=') - before))
 etag=$(awsq s3api head-object --bucket big --key big.bin --query ETag --output text)
 want=$(python3 -c '
@@ -354,11 +354,12 @@ with open(sys.argv[1], "rb") as f:
 print("\"%s-%d\"" % (hashlib.md5(md5s).hexdigest(), n))' "$W/bigdir/big.bin")
 awsq s3api get-object --bucket big --key big.bin "$T/big.dl" >/dev/null
 if [ $rc -eq 0 ] && [ "$parts" -eq 20 ] && [ "$etag" = "$want" ] &&
-	cmp -s "$T/big.dl" "$W/bigdir/big.bin"; then
-	ok "s3: a 100 MiB file goes up in 20 parts of 5 MiB, byte for byte"
+	cmp -s "$T/big.dl" "$W/bigdir/big.bin" &&
+	has "big.bin:  50% of 100.0 MiB" out && has "big.bin: 100% of 100.0 MiB" out; then
+	ok "s3: a 100 MiB file goes up in 20 parts of 5 MiB, byte for byte, progress on a terminal"
 else
 	echo "parts $parts, etag $etag, want $want" >>"$T/out"
-	bad "s3: a 100 MiB file goes up in 20 parts of 5 MiB, byte for byte"
+	bad "s3: a 100 MiB file goes up in 20 parts of 5 MiB, byte for byte, progress on a terminal"
 fi
 rm -f "$T/big.dl"
 
