@@ -801,7 +801,8 @@ void cache_manifest_sort(struct buf *m)
 	size_t n;
 	char **lines = split_lines(copy, m->len, &n);
 
-	qsort(lines, n, sizeof(*lines), cmp_str);
+	if (n)
+		qsort(lines, n, sizeof(*lines), cmp_str);
 	buf_reset(m);
 	for (size_t i = 0; i < n; i++)
 		if (*lines[i])
@@ -985,6 +986,52 @@ static long job_timeout(const struct val *job, long dflt)
 	return errno || *end || v <= 0 ? dflt : v;
 }
 
+/*
+ * A job's scratch directory, DIR/.tmp/job-XXXXXX: on the store's disk
+ * (caches can be large; /tmp may be memory), where a local store's
+ * archive is written in place.  Ones a crash left for a day go.
+ */
+static int scratch_dir(char **out, const char *dir)
+{
+	char *base = fs_join(dir, ".tmp"), *path;
+	time_t old = time(NULL) - 24 * 3600;
+	struct dirent *de;
+	DIR *d;
+	int err;
+
+	err = fs_mkdir_p(base, 0700);
+	if (err < 0) {
+		free(base);
+		return err;
+	}
+	d = opendir(base);
+	for (;;) {
+		struct stat st;
+		char *p;
+
+		de = d ? readdir(d) : NULL;
+		if (!de)
+			break;
+		if (strncmp(de->d_name, "job-", 4))
+			continue;
+		p = fs_join(base, de->d_name);
+		if (!lstat(p, &st) && st.st_mtime < old)
+			fs_rm_rf(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	path = xasprintf("%s/job-XXXXXX", base);
+	free(base);
+	if (!mkdtemp(path)) {
+		err = err_errno("cannot create '%s'", path);
+		free(path);
+		return err;
+	}
+	*out = path;
+	return 0;
+}
+
 static struct cache_job *job_new(const struct cache_ctx *ctx)
 {
 	const struct job_spec *spec = ctx->spec;
@@ -1012,7 +1059,7 @@ static struct cache_job *job_new(const struct cache_ctx *ctx)
 	cache_groups(&cj->groups, spec->info.branch, spec->info.pull_request,
 		     spec->default_branch);
 	cj->timeout = job_timeout(spec->config, cj->conf.timeout);
-	err = fs_tmpdir(&cj->tmp, "ferry-cache");
+	err = scratch_dir(&cj->tmp, cj->conf.dir);
 	if (err < 0) {
 		warn(ctx, "cache: %s; going on without the cache", err_msg());
 		cj->disabled = true;
@@ -1290,15 +1337,10 @@ static int do_add(struct cache_job *cj, const struct cache_ctx *ctx,
 		}
 		free(host);
 	}
+	/* The host's copy goes with the scratch directory, after the job. */
 	if (!err && restored)
 		err = docker_archive_put(d, ctx->container, "/", false,
 					 checked_pull, &cp);
-	for (size_t i = 0; i < fresh.n; i++) {
-		char *host = xasprintf("%s%s", cj->tree, fresh.v[i]);
-
-		fs_rm_rf(host);
-		free(host);
-	}
 out:
 	tarball_pack_free(cp.p);
 	svec_release(&fresh);
@@ -1480,7 +1522,6 @@ out:
 	if (archive && cj->store)
 		cache_store_abort(cj->store, archive);
 	free(archive);
-	fs_rm_rf(dir);
 	free(dir);
 	free(key);
 	cache_meta_release(&m);

@@ -939,7 +939,8 @@ int cache_store_list(struct cache_store *s, const char *repo,
 	buf_release(&under);
 	if (err < 0)
 		goto out;
-	qsort(objs.v, objs.n, sizeof(*objs.v), cmp_objects);
+	if (objs.n)
+		qsort(objs.v, objs.n, sizeof(*objs.v), cmp_objects);
 	for (size_t i = 0; i < objs.n; i++) {
 		char *key = object_key(objs.v[i].name);
 		const char *suffix;
