@@ -16,7 +16,7 @@ request whose method and path match takes one fault while any is left:
                                                       XML error (or JSON
                                                       when "json": true)
     {"drop": 2}          read the request, then close without an answer
-    {"delay_ms": 1500, "count": 1}  answer late (after forwarding)
+    {"delay_ms": 1500, "count": 1}  answer late (wait, then forward)
     "method": "PUT", "path": "/bucket/"   (optional filters: the method,
                                            and a path prefix)
 
@@ -148,11 +148,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         if f and f.get("status"):
             return self.error_answer(f)
+        if f and f.get("delay_ms"):
+            time.sleep(f["delay_ms"] / 1000.0)
         with LOCK:
             COUNTS["requests"] += 1
         out = self.forward(data)
-        if f and f.get("delay_ms"):
-            time.sleep(f["delay_ms"] / 1000.0)
         self.wfile.write(out)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any

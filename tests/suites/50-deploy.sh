@@ -418,6 +418,17 @@ else
 	bad "s3: three 503s give up with a clear error"
 fi
 
+curl -s -X POST -d '{"delay_ms": 1500, "count": 1}' "$PE/__fault__" >/dev/null
+t0=$(date +%s%N)
+deploy fault.yml
+t1=$(date +%s%N)
+if [ $rc -eq 0 ] && ! has "retrying" out && [ $(((t1 - t0) / 1000000)) -ge 1500 ] &&
+	[ "$(curl -s "$PE/__fault__" | jq .faults)" -eq 1 ]; then
+	ok "s3: a slow answer is waited for, not retried"
+else
+	bad "s3: a slow answer is waited for, not retried"
+fi
+
 printf 'max_attempts: 5\n' >>"$W/fault.yml"
 curl -s -X POST -d '{"status": 503, "count": 4, "code": "SlowDown"}' \
 	"$PE/__fault__" >/dev/null
@@ -654,6 +665,20 @@ if [ $rc -eq 0 ] &&
 	ok "codedeploy: GitHub revision from the build's slug and commit, no waiting"
 else
 	bad "codedeploy: GitHub revision from the build's slug and commit, no waiting"
+fi
+
+# CodeDeploy throttling (JSON 1.1 error) through the proxy: retried.
+cdyml cdthrottle.yml "revision_type: github" "repository: acme/shop" \
+	"commit_id: 0a0a0a0" "wait_until_deployed: true"
+sed -i "s|$E|$PE|" "$W/cdthrottle.yml"
+curl -s -X POST -d '{"status": 400, "count": 1, "code": "ThrottlingException", "json": true, "method": "POST"}' \
+	"$PE/__fault__" >/dev/null
+deploy cdthrottle.yml
+if [ $rc -eq 0 ] && has "CreateDeployment: HTTP 400 ThrottlingException; retrying" out &&
+	has "done: Succeeded." out; then
+	ok "codedeploy: ThrottlingException is retried"
+else
+	bad "codedeploy: ThrottlingException is retried"
 fi
 
 # The staging deployment above is still running: a second one is refused.
