@@ -13,10 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws.h"
-#include "awscreds.h"
 #include "buf.h"
 #include "cache.h"
+#include "cache_s3.h"
 #include "crypto.h"
 #include "error.h"
 #include "fs.h"
@@ -25,12 +24,9 @@
 #include "svec.h"
 #include "val.h"
 #include "xalloc.h"
-#include "xml.h"
 
-#define META_MAX  (1u << 20)   /* a record (KEY.json) */
-#define SUMS_MAX  (256u << 20) /* the checksums of an archive */
-#define LIST_MAX  (16u << 20)  /* one page of a bucket listing */
-#define GET_CHUNK (8u << 20)   /* ranged GETs of an archive */
+#define META_MAX (1u << 20)   /* a record (KEY.json) */
+#define SUMS_MAX (256u << 20) /* the checksums of an archive */
 
 struct cache_store {
 	enum cache_store_kind kind;
@@ -38,10 +34,7 @@ struct cache_store {
 	/* local */
 	char *root;
 	/* S3 */
-	struct aws_creds creds;
-	struct aws_client *aws;
-	char *bucket, *prefix;
-	const atomic_bool *cancel; /* of the current call */
+	struct cache_s3 *s3;
 };
 
 /* ---- records ---- */
@@ -201,175 +194,7 @@ static int local_read(struct cache_store *s, const char *name, struct buf *out,
 	return err;
 }
 
-/* ---- S3 ---- */
-
-static int s3_progress(const struct http_progress *p, void *payload)
-{
-	struct cache_store *s = payload;
-
-	if (s->cancel && atomic_load(s->cancel))
-		return err_set(FY_ECANCELED, "the cache operation was stopped");
-	return 0;
-}
-
-static char *s3_key(const struct cache_store *s, const char *name)
-{
-	return xasprintf("%s%s", s->prefix, name);
-}
-
-/* GET an object (or a byte range when `range`) into memory. */
-static int s3_get(struct cache_store *s, const char *name, const char *range,
-		  struct buf *out, size_t cap)
-{
-	struct aws_request r = AWS_REQUEST_INIT;
-	struct aws_response resp = AWS_RESPONSE_INIT;
-	char *key = s3_key(s, name);
-	int err;
-
-	r.op = "GetObject";
-	r.method = "GET";
-	r.bucket = s->bucket;
-	r.key = key;
-	r.iam_action = "s3:GetObject";
-	r.body_limit = cap;
-	r.progress = s3_progress;
-	r.progress_payload = s;
-	if (range)
-		aws_request_header(&r, "Range", range);
-	err = aws_send(s->aws, &r, &resp);
-	if (!err) {
-		buf_reset(out);
-		buf_add(out, resp.http.body.ptr, resp.http.body.len);
-	}
-	aws_request_release(&r);
-	aws_response_release(&resp);
-	free(key);
-	return err;
-}
-
-/* PUT an object from memory, or from the file `fd` (size bytes). */
-static int s3_put(struct cache_store *s, const char *name, const void *data,
-		  size_t len, int fd, uint64_t size)
-{
-	struct aws_request r = AWS_REQUEST_INIT;
-	struct aws_response resp = AWS_RESPONSE_INIT;
-	char *key = s3_key(s, name);
-	int err;
-
-	r.op = "PutObject";
-	r.method = "PUT";
-	r.bucket = s->bucket;
-	r.key = key;
-	r.iam_action = "s3:PutObject";
-	r.progress = s3_progress;
-	r.progress_payload = s;
-	if (fd >= 0) {
-		r.body_fd = fd;
-		r.body_off = 0;
-		r.body_size = size;
-	} else {
-		r.body = data;
-		r.body_len = len;
-	}
-	aws_request_header(&r, "Content-Type", "application/octet-stream");
-	err = aws_send(s->aws, &r, &resp);
-	aws_request_release(&r);
-	aws_response_release(&resp);
-	free(key);
-	return err;
-}
-
-static int s3_delete(struct cache_store *s, const char *name)
-{
-	struct aws_request r = AWS_REQUEST_INIT;
-	struct aws_response resp = AWS_RESPONSE_INIT;
-	char *key = s3_key(s, name);
-	int err;
-
-	r.op = "DeleteObject";
-	r.method = "DELETE";
-	r.bucket = s->bucket;
-	r.key = key;
-	r.iam_action = "s3:DeleteObject";
-	err = aws_send(s->aws, &r, &resp);
-	if (err == FY_ENOTFOUND)
-		err = 0;
-	aws_request_release(&r);
-	aws_response_release(&resp);
-	free(key);
-	return err;
-}
-
-/* Download `size` bytes of object `name` into `fd` with ranged GETs. */
-static int s3_download(struct cache_store *s, const char *name, int fd,
-		       uint64_t size)
-{
-	struct buf chunk = BUF_INIT;
-	uint64_t off = 0;
-	int err = 0;
-
-	while (!err && off < size) {
-		uint64_t want = size - off < GET_CHUNK ? size - off : GET_CHUNK;
-		char range[64];
-
-		snprintf(range, sizeof(range), "bytes=%llu-%llu",
-			 (unsigned long long)off,
-			 (unsigned long long)(off + want - 1));
-		err = s3_get(s, name, range, &chunk, GET_CHUNK + 1);
-		if (!err && chunk.len != want)
-			err = err_set(FY_EINVALID,
-				      "the cache archive is truncated: %llu "
-				      "bytes of %llu",
-				      (unsigned long long)(off + chunk.len),
-				      (unsigned long long)size);
-		if (!err)
-			err = fs_write_all(fd, chunk.ptr, chunk.len);
-		off += want;
-	}
-	buf_release(&chunk);
-	return err;
-}
-
 /* ---- opening ---- */
-
-static void no_secret(void *payload, const char *secret)
-{
-}
-
-static int s3_open(struct cache_store *s, const struct cache_conf *c)
-{
-	const struct cache_s3_conf *k = &c->s3;
-	struct aws_env env = { NULL, false };
-	struct awscreds_opts co = { 0 };
-	struct aws_client_opts ao = { 0 };
-	const char *region = aws_config_region(&env, k->region, NULL);
-	int err;
-
-	if (!k->bucket || !*k->bucket)
-		return err_set(FY_EINVALID, "cache: s3: no bucket");
-	co.env = &env;
-	co.access_key_id = k->access_key_id;
-	co.secret_access_key = k->secret_access_key;
-	co.session_token = k->session_token;
-	co.profile = k->profile;
-	co.region = region;
-	co.add_secret = no_secret;
-	err = awscreds_resolve(&s->creds, &co);
-	if (err < 0)
-		return err_wrap(err, "cache: s3");
-	ao.service = &aws_s3;
-	ao.region = region;
-	ao.endpoint = aws_config_endpoint(&env, &aws_s3, k->endpoint);
-	ao.force_path_style = k->path_style;
-	ao.creds = &s->creds;
-	err = aws_client_new(&s->aws, &ao);
-	if (err < 0)
-		return err_wrap(err, "cache: s3");
-	s->bucket = xstrdup(k->bucket);
-	s->prefix = xstrdup(k->prefix ? k->prefix : "");
-	s->where = xasprintf("s3://%s/%s", s->bucket, s->prefix);
-	return 0;
-}
 
 int cache_store_open(struct cache_store **out, const struct cache_conf *conf)
 {
@@ -382,7 +207,9 @@ int cache_store_open(struct cache_store **out, const struct cache_conf *conf)
 		s->root = xstrdup(conf->dir);
 		s->where = xstrdup(conf->dir);
 	} else {
-		err = s3_open(s, conf);
+		err = cache_s3_open(&s->s3, &conf->s3);
+		if (!err)
+			s->where = xstrdup(cache_s3_where(s->s3));
 	}
 	if (err < 0) {
 		cache_store_free(s);
@@ -396,11 +223,8 @@ void cache_store_free(struct cache_store *s)
 {
 	if (!s)
 		return;
-	aws_client_free(s->aws);
-	aws_creds_release(&s->creds);
+	cache_s3_free(s->s3);
 	free(s->root);
-	free(s->bucket);
-	free(s->prefix);
 	free(s->where);
 	free(s);
 }
@@ -418,7 +242,7 @@ static int obj_read(struct cache_store *s, const char *name, struct buf *out,
 {
 	if (s->kind == CACHE_LOCAL)
 		return local_read(s, name, out, cap);
-	return s3_get(s, name, NULL, out, cap);
+	return cache_s3_get(s->s3, name, NULL, out, cap);
 }
 
 static int obj_write(struct cache_store *s, const char *name, const void *data,
@@ -431,7 +255,7 @@ static int obj_write(struct cache_store *s, const char *name, const void *data,
 		free(path);
 		return err;
 	}
-	return s3_put(s, name, data, len, -1, 0);
+	return cache_s3_put(s->s3, name, data, len, -1, 0);
 }
 
 static int obj_remove(struct cache_store *s, const char *name)
@@ -445,7 +269,7 @@ static int obj_remove(struct cache_store *s, const char *name)
 		free(path);
 		return err;
 	}
-	return s3_delete(s, name);
+	return cache_s3_delete(s->s3, name);
 }
 
 /* One stored object, as listed. */
@@ -468,6 +292,13 @@ static void objects_add(struct objects *o, const char *name, uint64_t size,
 	o->v[o->n].size = size;
 	o->v[o->n].mtime = mtime;
 	o->n++;
+}
+
+/* A listed S3 object (cache_s3_list_fn). */
+static void add_object(void *payload, const char *name, uint64_t size,
+		       time_t mtime)
+{
+	objects_add(payload, name, size, mtime);
 }
 
 static void objects_release(struct objects *o)
@@ -524,67 +355,6 @@ static int local_walk(struct cache_store *s, const char *rel, int depth,
 	return err;
 }
 
-/* ListObjectsV2 of everything under the store's prefix + `under`. */
-static int s3_walk(struct cache_store *s, const char *under,
-		   struct objects *out)
-{
-	char *prefix = s3_key(s, under);
-	size_t plen = strlen(s->prefix);
-	char *token = NULL;
-	int err = 0;
-
-	do {
-		struct aws_request r = AWS_REQUEST_INIT;
-		struct aws_response resp = AWS_RESPONSE_INIT;
-		struct xml_node *x = NULL;
-
-		r.op = "ListObjectsV2";
-		r.method = "GET";
-		r.bucket = s->bucket;
-		aws_request_param(&r, "list-type", "2");
-		if (*prefix)
-			aws_request_param(&r, "prefix", prefix);
-		if (token)
-			aws_request_param(&r, "continuation-token", token);
-		r.iam_action = "s3:ListBucket";
-		r.body_limit = LIST_MAX;
-		r.progress = s3_progress;
-		r.progress_payload = s;
-		err = aws_send(s->aws, &r, &resp);
-		if (!err)
-			err = xml_parse(&x, resp.http.body.ptr,
-					resp.http.body.len);
-		free(token);
-		token = NULL;
-		for (size_t i = 0; !err && i < x->nr_kids; i++) {
-			const struct xml_node *c = x->kids[i];
-			const char *key, *size, *when;
-
-			if (strcmp(c->name, "Contents"))
-				continue;
-			key = xml_child_text(c, "Key");
-			size = xml_child_text(c, "Size");
-			when = xml_child_text(c, "LastModified");
-			if (!key || strncmp(key, s->prefix, plen))
-				continue;
-			objects_add(out, key + plen,
-				    size ? strtoull(size, NULL, 10) : 0,
-				    when ? aws_parse_time(when) : 0);
-		}
-		if (!err && xml_child_text(x, "IsTruncated") &&
-		    !strcmp(xml_child_text(x, "IsTruncated"), "true") &&
-		    xml_child_text(x, "NextContinuationToken"))
-			token = xstrdup(
-				xml_child_text(x, "NextContinuationToken"));
-		xml_free(x);
-		aws_request_release(&r);
-		aws_response_release(&resp);
-	} while (!err && token);
-	free(token);
-	free(prefix);
-	return err;
-}
-
 /*
  * The objects under `under` ("" or "o/r/" or "o/r/g/"), whatever their
  * depth: the local walk goes to the files of the group directories.
@@ -606,7 +376,7 @@ static int obj_list(struct cache_store *s, const char *under,
 		free(rel);
 		return err;
 	}
-	return s3_walk(s, under, out);
+	return cache_s3_list(s->s3, under, add_object, out);
 }
 
 /* ---- finding an archive ---- */
@@ -645,7 +415,8 @@ int cache_store_find(struct cache_store *s, const char *key, const char *tmpdir,
 	char *dir = NULL, *name = NULL;
 	int fd = -1, err;
 
-	s->cancel = cancel;
+	if (s->s3)
+		cache_s3_cancel(s->s3, cancel);
 	if (!split_key(key, &dir, &base))
 		return err_set(FY_EINVALID, "bad cache key '%s'", key);
 	name = xasprintf("%s.json", key);
@@ -682,7 +453,7 @@ int cache_store_find(struct cache_store *s, const char *key, const char *tmpdir,
 			err = err_errno("cannot create '%s'", h.path);
 			goto out;
 		}
-		err = s3_download(s, name, fd, h.meta.size);
+		err = cache_s3_download(s->s3, name, fd, h.meta.size);
 		if (!err && close(fd) < 0)
 			err = err_errno("cannot write '%s'", h.path);
 		fd = -1;
@@ -700,7 +471,8 @@ out:
 	buf_release(&b);
 	free(name);
 	free(dir);
-	s->cancel = NULL;
+	if (s->s3)
+		cache_s3_cancel(s->s3, NULL);
 	return err;
 }
 
@@ -718,7 +490,7 @@ int cache_store_touch(struct cache_store *s, const char *key)
 		return err;
 	}
 	name = xasprintf("%s.used", key);
-	err = s3_put(s, name, "", 0, -1, 0);
+	err = cache_s3_put(s->s3, name, "", 0, -1, 0);
 	free(name);
 	return err;
 }
@@ -796,7 +568,7 @@ static int place_archive(struct cache_store *s, const char *path,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_errno("cannot read '%s'", path);
-	err = s3_put(s, name, NULL, 0, fd, size);
+	err = cache_s3_put(s->s3, name, NULL, 0, fd, size);
 	close(fd);
 	if (!err)
 		unlink(path);
@@ -814,7 +586,8 @@ int cache_store_commit(struct cache_store *s, const char *key, const char *path,
 	char id[17];
 	int err;
 
-	s->cancel = cancel;
+	if (s->s3)
+		cache_s3_cancel(s->s3, cancel);
 	if (!split_key(key, &dir, &base)) {
 		err = err_set(FY_EINVALID, "bad cache key '%s'", key);
 		goto out;
@@ -854,7 +627,8 @@ out:
 	buf_release(&rec);
 	free(name);
 	free(dir);
-	s->cancel = NULL;
+	if (s->s3)
+		cache_s3_cancel(s->s3, NULL);
 	return err;
 }
 
