@@ -451,14 +451,9 @@ static int do_deploy(struct run *r, unsigned long seq, size_t index)
 	ctx.cwd = "";
 	if (strcmp(dep->name, "script")) {
 		/* The provider reads the job's files: copy them out. */
-		char *build = xasprintf("%s/build", r->home);
-		size_t blen = strlen(build);
-
 		err = fs_tmpdir(&tmp, "ferry-deploy");
-		if (err < 0) {
-			free(build);
+		if (err < 0)
 			goto out;
-		}
 		char *wsdir =
 			xasprintf("%s/build/%s", r->home, spec->info.slug);
 		size_t wlen = strlen(wsdir);
@@ -469,16 +464,16 @@ static int do_deploy(struct run *r, unsigned long seq, size_t index)
 			ws = xasprintf("%s/ws", r->stage);
 			ctx.cwd = pwdb.ptr[wlen] ? pwdb.ptr + wlen + 1 : "";
 			err = 0;
-		} else if (!strncmp(pwdb.ptr, build, blen) &&
-			   (pwdb.ptr[blen] == '/' || !pwdb.ptr[blen])) {
-			err = docker_archive_get(r->d, r->id, build, tmp);
-			ws = fs_join(tmp, "build");
-			ctx.cwd = pwdb.ptr[blen] ? pwdb.ptr + blen + 1 : "";
+		} else if (!strncmp(pwdb.ptr, wsdir, wlen) &&
+			   (pwdb.ptr[wlen] == '/' || !pwdb.ptr[wlen])) {
+			/* a copy of $TRAVIS_BUILD_DIR, the job's cwd inside */
+			err = docker_archive_get(r->d, r->id, wsdir, tmp);
+			ws = fs_join(tmp, fs_basename(wsdir));
+			ctx.cwd = pwdb.ptr[wlen] ? pwdb.ptr + wlen + 1 : "";
 		} else {
 			err = docker_archive_get(r->d, r->id, pwdb.ptr, tmp);
 			ws = fs_join(tmp, fs_basename(pwdb.ptr));
 		}
-		free(build);
 		free(wsdir);
 		if (err < 0)
 			goto out;
