@@ -435,9 +435,6 @@ static int setup(struct agent_run *r, const struct agent_deployment *d)
 	r->group_name = xstrdup(d->group_name ? d->group_name
 					      : AGENT_DEFAULT_GROUP_NAME);
 	make_env(r);
-	err = fs_mkdir_p(r->dir, 0755);
-	if (err < 0)
-		return err_wrap(err, "cannot make the deployment folder");
 	return 0;
 }
 
@@ -475,6 +472,11 @@ int agent_run(const struct agent_deployment *d, struct agent_result *res)
 	err = setup(&r, d);
 	if (!err)
 		err = plan_events(&evs, d->events);
+	if (!err) {
+		err = fs_mkdir_p(r.dir, 0755);
+		if (err < 0)
+			err_wrap(err, "cannot make the deployment folder");
+	}
 	if (err < 0)
 		goto out;
 	res->deployment_id = xstrdup(r.id);

@@ -211,6 +211,25 @@ out:
 	return err;
 }
 
+/* FileUtils.cp_r refuses to copy a directory into itself. */
+static int check_not_inside(const char *bundle, const char *dir)
+{
+	char *b = realpath(bundle, NULL), *d = realpath(dir, NULL);
+	size_t n = b ? strlen(b) : 0;
+	int err = 0;
+
+	if (!b || !d)
+		err = err_errno("cannot resolve '%s'", b ? dir : bundle);
+	else if (!strncmp(d, b, n) && (d[n] == '/' || !d[n] || n == 1))
+		err = err_set(FY_EINVALID,
+			      "cannot copy directory %s to itself %s/"
+			      "deployment-archive",
+			      b, d);
+	free(b);
+	free(d);
+	return err;
+}
+
 int agent_download_bundle(struct agent_run *r)
 {
 	const char *bundle = r->d->bundle;
@@ -220,7 +239,9 @@ int agent_download_bundle(struct agent_run *r)
 	err = cleanup_old_archives(r);
 	if (!err && fs_is_dir(bundle)) {
 		/* A directory is copied where an archive would be unpacked. */
-		err = fs_rm_rf(r->archive);
+		err = check_not_inside(bundle, r->dir);
+		if (!err)
+			err = fs_rm_rf(r->archive);
 		if (!err)
 			err = copy_tree(bundle, r->archive);
 	} else if (!err) {

@@ -256,7 +256,7 @@ static int range_categories(const char *list, struct buf *out)
 		svec_pop(&parts);
 	for (size_t i = 0; i < parts.n && !err; i++) {
 		char *a = NULL, *b = NULL;
-		long lo, hi;
+		long lo = 0, hi = 0;
 
 		if (strchr(parts.v[i], '.')) {
 			err = range_split(parts.v[i], '.', &a, &b);
@@ -312,7 +312,7 @@ int appspec_range_parse(char **out, const char *range)
 {
 	char *sens = NULL, *cats = NULL, *low = NULL, *high = NULL;
 	struct buf b = BUF_INIT;
-	long lo, hi;
+	long lo = 0, hi = 0;
 	int err;
 
 	err = range_split(range, ':', &sens, &cats);

@@ -73,7 +73,8 @@ static void escape_text(struct buf *out, const char *text, size_t len)
 			buf_addstr(out, ESC);
 			buf_addch(out, hex[c >> 4]);
 			buf_addch(out, hex[c & 15]);
-		} else if (!strncmp(text + i, ESC, ESC_LEN)) {
+		} else if (i + ESC_LEN <= len &&
+			   !memcmp(text + i, ESC, ESC_LEN)) {
 			buf_addstr(out, ESC ESC);
 			i += ESC_LEN - 1;
 		} else {
