@@ -52,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    spec->hooks[i].scripts[k].timeout <= 0)
 					abort();
 		for (size_t i = 0; i < spec->nfiles; i++)
-			if (!spec->files[i].source || !spec->files[i].destination)
+			if (!spec->files[i].source ||
+			    !spec->files[i].destination)
 				abort();
 		for (size_t i = 0; i < spec->nperms; i++)
 			check_perm(&spec->perms[i]);
