@@ -95,8 +95,9 @@ struct cache_s3_conf {
  *   enabled: true          false: no job uses the cache
  *   store: local           or s3
  *   dir: DIR               local store (default DATA_DIR/cache)
- *   compression: zstd      or gzip
- *   level: 0               compression level (0: the library's)
+ *   compression: auto      zstd, gzip, or auto: zstd when the Docker
+ *                          engine reads it (23 and later), else gzip
+ *   level: 0               compression level (0: gzip 1, zstd 3)
  *   quota: 10GiB           all repositories together (0: none)
  *   repo_quota: 2GiB       each repository (0: none)
  *   timeout: 3m            when .travis.yml's cache.timeout is absent
@@ -108,6 +109,7 @@ struct cache_conf {
 	enum cache_store_kind store;
 	char *dir;
 	enum tarball_format format; /* TARBALL_TAR_ZST or TARBALL_TAR_GZ */
+	bool format_auto;	    /* zstd if the engine reads it, else gzip */
 	int level;
 	uint64_t quota, repo_quota; /* bytes; 0: no limit */
 	long timeout;		    /* seconds */

@@ -156,15 +156,17 @@ static int conf_key(struct cache_conf *c, const char *key, const struct val *v)
 		else
 			c->dir = xstrdup(t);
 	} else if (!strcmp(key, "compression")) {
-		if (!strcmp(t, "zstd"))
+		c->format_auto = !strcmp(t, "auto");
+		if (!strcmp(t, "zstd") || c->format_auto)
 			c->format = TARBALL_TAR_ZST;
 		else if (!strcmp(t, "gzip"))
 			c->format = TARBALL_TAR_GZ;
 		else
-			return conf_err(v,
-					"compression must be zstd or gzip, "
-					"not",
-					t);
+			return conf_err(
+				v,
+				"compression must be auto, zstd or gzip, "
+				"not",
+				t);
 	} else if (!strcmp(key, "level")) {
 		errno = 0;
 		c->level = (int)strtol(t, &end, 10);
@@ -197,6 +199,7 @@ int cache_conf_parse(struct cache_conf *out, const struct val *section,
 	c.enabled = true;
 	c.store = CACHE_LOCAL;
 	c.format = TARBALL_TAR_ZST;
+	c.format_auto = true;
 	c.quota = CACHE_QUOTA;
 	c.repo_quota = CACHE_REPO_QUOTA;
 	c.timeout = CACHE_TIMEOUT;

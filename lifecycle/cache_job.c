@@ -320,10 +320,177 @@ static int extract_hit(struct cache_job *cj, const struct cache_hit *hit,
 	return err;
 }
 
-static int do_fetch(struct cache_job *cj, const struct cache_ctx *ctx,
-		    const struct watch *w)
+struct checked_pack {
+	struct tarball_pack *p;
+	const struct watch *w;
+};
+
+static int checked_pull(void *dst, size_t cap, size_t *got, void *payload)
 {
-	const char *ext = cache_format_ext(cj->conf.format);
+	struct checked_pack *c = payload;
+
+	if (atomic_load(&c->w->stop)) {
+		*got = 0;
+		return stopped(c->w);
+	}
+	return tarball_pack_read(c->p, dst, cap, got);
+}
+
+/* Whether the engine extracts `f` itself from an archive upload. */
+static bool engine_takes(struct docker *d, enum tarball_format f)
+{
+	const char *v = docker_engine_version(d);
+
+	if (f != TARBALL_TAR_ZST)
+		return true; /* tar, tar.gz */
+	/* zstd: moby's pkg/archive reads it since Docker 23 */
+	return v && strtol(v, NULL, 10) >= 23;
+}
+
+/* What a push writes: the configured format, or one the engine takes. */
+static enum tarball_format push_format(const struct cache_job *cj,
+				       struct docker *d)
+{
+	if (!cj->conf.format_auto)
+		return cj->conf.format;
+	return engine_takes(d, TARBALL_TAR_ZST) ? TARBALL_TAR_ZST
+						: TARBALL_TAR_GZ;
+}
+
+/* Check the archive's SHA-256 before anything of it goes anywhere. */
+static int verify(const struct cache_hit *hit, const struct watch *w)
+{
+	struct hashed_read r = { -1, NULL, NULL, w };
+	unsigned char digest[CRYPTO_MAX_DIGEST];
+	char hex[65], *chunk = xmalloc(CHUNK);
+	size_t got = 0;
+	int err = 0;
+
+	r.fd = open(hit->path, O_RDONLY | O_CLOEXEC);
+	if (r.fd < 0) {
+		free(chunk);
+		return err_errno("cannot read the cache archive");
+	}
+	r.h = crypto_hash_new(CRYPTO_SHA256);
+	do
+		err = hashed_pull(chunk, CHUNK, &got, &r);
+	while (!err && got);
+	if (!err) {
+		crypto_hash_final(r.h, digest);
+		crypto_hex(hex, digest, 32);
+		if (strcmp(hex, hit->meta.sha256))
+			err = err_set(FY_EINVALID,
+				      "the cache archive does not match its "
+				      "checksum");
+	}
+	crypto_hash_free(r.h);
+	close(r.fd);
+	free(chunk);
+	return err;
+}
+
+/* Reading a file for an upload, stopping when told to. */
+struct file_read {
+	int fd;
+	const struct watch *w;
+};
+
+static int file_pull(void *dst, size_t cap, size_t *got, void *payload)
+{
+	struct file_read *f = payload;
+	ssize_t n;
+
+	*got = 0;
+	if (atomic_load(&f->w->stop))
+		return stopped(f->w);
+	do
+		n = read(f->fd, dst, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_errno("cannot read the cache archive");
+	*got = (size_t)n;
+	return 0;
+}
+
+/* The archive as it is into the container: the engine extracts it. */
+static int restore_direct(const struct cache_ctx *ctx, struct docker *d,
+			  const struct cache_hit *hit, const struct watch *w)
+{
+	struct file_read f = { -1, w };
+	int err;
+
+	f.fd = open(hit->path, O_RDONLY | O_CLOEXEC);
+	if (f.fd < 0)
+		return err_errno("cannot read the cache archive");
+	err = docker_archive_put(d, ctx->container, "/", false, file_pull, &f);
+	close(f.fd);
+	return err;
+}
+
+/*
+ * A format the engine cannot read: extracted here (checking it), then
+ * the directories it holds uploaded as a plain tar.
+ */
+static int restore_via_host(struct cache_job *cj, const struct cache_ctx *ctx,
+			    struct docker *d, const struct cache_hit *hit,
+			    const struct watch *w)
+{
+	struct tarball_opts o = TARBALL_OPTS_INIT;
+	struct checked_pack cp = { NULL, w };
+	size_t n = 0;
+	int err;
+
+	err = extract_hit(cj, hit, w);
+	if (!err) {
+		o.uid = o.gid = 0;
+		err = tarball_pack_new(&cp.p, &o);
+	}
+	/* only what the archive holds: never the parents' modes */
+	for (size_t i = 0; !err && i < hit->meta.paths.n; i++) {
+		const char *p = hit->meta.paths.v[i];
+		char *host = xasprintf("%s%s", cj->tree, p);
+
+		if (*p == '/' && !strstr(p, "/..") && fs_exists(host)) {
+			err = tarball_pack_add(cp.p, host, p + 1);
+			n++;
+		}
+		free(host);
+	}
+	if (!err && n)
+		err = docker_archive_put(d, ctx->container, "/", false,
+					 checked_pull, &cp);
+	tarball_pack_free(cp.p);
+	return err;
+}
+
+/*
+ * Restore the whole archive into the container: directly when the engine
+ * reads its format (checked first), else through the host.
+ */
+static int restore(struct cache_job *cj, const struct cache_ctx *ctx,
+		   struct docker *d, const struct cache_hit *hit,
+		   const struct watch *w)
+{
+	int err;
+
+	if (!engine_takes(d, hit->meta.format))
+		return restore_via_host(cj, ctx, d, hit, w);
+	err = verify(hit, w);
+	if (!err)
+		err = restore_direct(ctx, d, hit, w);
+	if (err < 0 && hit->meta.format == TARBALL_TAR_ZST &&
+	    !atomic_load(&w->stop) && err != FY_EINVALID) {
+		/* an engine that does not read zstd after all */
+		log_debug("cache: the engine refused zstd: %s", err_msg());
+		err = restore_via_host(cj, ctx, d, hit, w);
+	}
+	return err;
+}
+
+static int do_fetch(struct cache_job *cj, const struct cache_ctx *ctx,
+		    struct docker *d, const struct watch *w)
+{
+	const char *ext = cache_format_ext(push_format(cj, d));
 	struct cache_hit hit = CACHE_HIT_INIT;
 	char *key = NULL;
 	bool found = false;
@@ -357,7 +524,7 @@ static int do_fetch(struct cache_job *cj, const struct cache_ctx *ctx,
 		goto out;
 	}
 	ctx->say(ctx->payload, "found cache\n");
-	err = extract_hit(cj, &hit, w);
+	err = restore(cj, ctx, d, &hit, w);
 	if (err < 0) {
 		if (atomic_load(&w->stop))
 			goto out;
@@ -443,69 +610,29 @@ static int read_ferry_file(const struct cache_job *cj,
 	return err;
 }
 
-struct checked_pack {
-	struct tarball_pack *p;
-	const struct watch *w;
-};
-
-static int checked_pull(void *dst, size_t cap, size_t *got, void *payload)
-{
-	struct checked_pack *c = payload;
-
-	if (atomic_load(&c->w->stop)) {
-		*got = 0;
-		return stopped(c->w);
-	}
-	return tarball_pack_read(c->p, dst, cap, got);
-}
-
+/*
+ * Record the directories of a `ferry_cache_add` (restored already, with
+ * the whole archive, at the fetch).
+ */
 static int do_add(struct cache_job *cj, const struct cache_ctx *ctx,
-		  struct docker *d, const char *arg, const struct watch *w)
+		  struct docker *d, const char *arg)
 {
-	struct tarball_opts o = TARBALL_OPTS_INIT;
-	struct checked_pack cp = { NULL, w };
-	struct svec fresh = SVEC_INIT;
 	struct buf list = BUF_INIT;
-	size_t restored = 0;
 	int err;
 
 	if (!*arg || strchr(arg, '/') || *arg == '.')
 		return err_set(FY_EINVALID, "bad cache-add argument '%s'", arg);
 	err = read_ferry_file(cj, ctx, d, arg, &list);
-	if (err < 0)
-		goto out;
-	for (size_t i = 0; i < list.len;) {
+	for (size_t i = 0; !err && i < list.len;) {
 		const char *p = list.ptr + i;
 		char *clean;
 
 		i += strnlen(p, list.len - i) + 1;
 		clean = clean_path(p);
-		if (clean && !covered(&cj->paths, clean)) {
+		if (clean && !covered(&cj->paths, clean))
 			svec_push(&cj->paths, clean);
-			svec_push(&fresh, clean);
-		}
 		free(clean);
 	}
-	if (!cj->tree || !fresh.n)
-		goto out;
-	o.uid = o.gid = 0;
-	err = tarball_pack_new(&cp.p, &o);
-	for (size_t i = 0; !err && i < fresh.n; i++) {
-		char *host = xasprintf("%s%s", cj->tree, fresh.v[i]);
-
-		if (fs_exists(host)) {
-			err = tarball_pack_add(cp.p, host, fresh.v[i] + 1);
-			restored++;
-		}
-		free(host);
-	}
-	/* The host's copy goes with the scratch directory, after the job. */
-	if (!err && restored)
-		err = docker_archive_put(d, ctx->container, "/", false,
-					 checked_pull, &cp);
-out:
-	tarball_pack_free(cp.p);
-	svec_release(&fresh);
 	buf_release(&list);
 	return err;
 }
@@ -530,9 +657,10 @@ static int hashed_push(const void *data, size_t len, void *payload)
 }
 
 /* Pack the trees copied out of the container into `path`. */
-static int pack_push(struct cache_job *cj, const struct svec *hosts,
-		     const struct svec *paths, const char *path,
-		     struct cache_meta *m, const struct watch *w)
+static int pack_push(struct cache_job *cj, enum tarball_format format,
+		     const struct svec *hosts, const struct svec *paths,
+		     const char *path, struct cache_meta *m,
+		     const struct watch *w)
 {
 	struct tarball_opts o = TARBALL_OPTS_INIT;
 	struct tarball_pack *p = NULL;
@@ -540,8 +668,10 @@ static int pack_push(struct cache_job *cj, const struct svec *hosts,
 	unsigned char digest[CRYPTO_MAX_DIGEST];
 	int err;
 
-	o.format = cj->conf.format;
+	o.format = format;
 	o.level = cj->conf.level;
+	if (!o.level && format == TARBALL_TAR_GZ)
+		o.level = 1; /* fast: caches are often compressed already */
 	o.uid = o.gid = 0;
 	hw.fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (hw.fd < 0)
@@ -623,7 +753,8 @@ static int do_push(struct cache_job *cj, const struct cache_ctx *ctx,
 		   struct docker *d, const struct watch *w)
 {
 	const char *group = cj->groups.v[0];
-	const char *ext = cache_format_ext(cj->conf.format);
+	enum tarball_format format = push_format(cj, d);
+	const char *ext = cache_format_ext(format);
 	struct cache_meta m = CACHE_META_INIT;
 	struct svec hosts = SVEC_INIT, paths = SVEC_INIT;
 	struct buf sums = BUF_INIT;
@@ -649,7 +780,7 @@ static int do_push(struct cache_job *cj, const struct cache_ctx *ctx,
 	if (!err)
 		err = cache_store_begin(cj->store, key, cj->tmp, &archive);
 	if (!err)
-		err = pack_push(cj, &hosts, &paths, archive, &m, w);
+		err = pack_push(cj, format, &hosts, &paths, archive, &m, w);
 	if (err < 0)
 		goto out;
 	if ((cj->conf.repo_quota && m.size > cj->conf.repo_quota) ||
@@ -716,9 +847,9 @@ int cache_handoff(struct cache_job **state, const struct cache_ctx *ctx,
 	if (!err)
 		docker_set_cancel(d, &w.stop);
 	if (!err && !strcmp(what, "fetch"))
-		err = do_fetch(cj, ctx, &w);
+		err = do_fetch(cj, ctx, d, &w);
 	else if (!err && !strcmp(what, "add"))
-		err = do_add(cj, ctx, d, arg, &w);
+		err = do_add(cj, ctx, d, arg);
 	else if (!err)
 		err = do_push(cj, ctx, d, &w);
 	watch_end(&w);

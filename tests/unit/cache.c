@@ -52,7 +52,7 @@ void test_cache__conf_defaults(void)
 	check(c.enabled);
 	check_int(c.store, ==, CACHE_LOCAL);
 	check_str(c.dir, "/data/cache");
-	check_int(c.format, ==, TARBALL_TAR_ZST);
+	check(c.format_auto);
 	check_int(c.quota, ==, CACHE_QUOTA);
 	check_int(c.repo_quota, ==, CACHE_REPO_QUOTA);
 	check_int(c.timeout, ==, 180);
@@ -83,6 +83,7 @@ void test_cache__conf_full(void)
 	check_int(c.store, ==, CACHE_S3);
 	check_str(c.dir, "/srv/cache");
 	check_int(c.format, ==, TARBALL_TAR_GZ);
+	check(!c.format_auto);
 	check_int(c.level, ==, 3);
 	check_int(c.quota, ==, 1ull << 30);
 	check_int(c.repo_quota, ==, 500ull << 20);
@@ -105,7 +106,8 @@ void test_cache__conf_errors(void)
 	} cases[] = {
 		{ "colour: red\n", "unknown key 'colour'" },
 		{ "store: ftp\n", "store must be local or s3" },
-		{ "compression: xz\n", "compression must be zstd or gzip" },
+		{ "compression: xz\n",
+		  "compression must be auto, zstd or gzip" },
 		{ "quota: lots\n", "invalid size 'lots'" },
 		{ "timeout: soon\n", "invalid duration 'soon'" },
 		{ "level: 99\n", "bad level '99'" },
