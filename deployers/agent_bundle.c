@@ -72,7 +72,7 @@ static int cleanup_old_archives(const struct agent_run *r)
 		v[n++].mtime = st.st_mtim;
 	}
 	closedir(d);
-	if (n + 1 <= (size_t)max)
+	if (!v || n + 1 <= (size_t)max)
 		goto out;
 	extra = n + 1 - (size_t)max;
 	/* Never the last successful deployment (after counting, as the

@@ -205,11 +205,11 @@ static int range_invalid(const char *what, const char *input)
 /* The agent's ensure_parts: one part, or two non-empty around `sep`. */
 static int range_split(const char *in, char sep, char **a, char **b)
 {
-	const char *s = strchr(in, sep);
+	const char *s = in ? strchr(in, sep) : NULL;
 
 	*a = *b = NULL;
-	if (!*in || (s && (s == in || !s[1])))
-		return range_invalid("invalid range part", in);
+	if (!in || !*in || (s && (s == in || !s[1])))
+		return range_invalid("invalid range part", in ? in : "");
 	if (!s) {
 		*a = xstrdup(in);
 		return 0;
@@ -224,8 +224,8 @@ static int range_number(const char *s, char letter, const char *what, long max,
 {
 	char *end;
 
-	if (strlen(s) < 2 || s[0] != letter)
-		return range_invalid(what, s);
+	if (!s || strlen(s) < 2 || s[0] != letter)
+		return range_invalid(what, s ? s : "");
 	for (const char *c = s + 1; *c; c++)
 		if (!is_digit(*c))
 			return range_invalid(what, s);
