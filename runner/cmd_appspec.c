@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "appspec.h"
@@ -381,14 +382,19 @@ static int parse_run_opts(int argc, char **argv, struct agent_deployment *d,
 
 static int cmd_run_deployment(int argc, char **argv)
 {
-	struct agent_deployment d = { .bundle = "." };
+	struct agent_deployment d = { 0 };
 	struct agent_result res = AGENT_RESULT_INIT;
 	struct svec events = SVEC_INIT;
+	char cwd[4096];
 	bool json = false;
 	int rc = parse_run_opts(argc, argv, &d, &events, &json);
 
 	if (rc)
 		goto out;
+	/* codedeploy-local's default: the current directory, by its path
+	 * (which is also the default application name). */
+	if (!d.bundle)
+		d.bundle = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 	if (events.n)
 		d.events = (const char *const *)events.v;
 	if (!json) {
