@@ -441,6 +441,37 @@ else
 	finish "permissions: acls without setfacl fail and say so"
 fi
 
+# SELinux contexts: semanage fcontext and restorecon, named when missing.
+c=$T/context
+mkdir -p "$c/b/app"
+echo x >"$c/b/app/f.txt"
+cat >"$c/b/appspec.yml" <<EOF
+version: 0.0
+os: linux
+files:
+  - source: app
+    destination: $c/dest
+permissions:
+  - object: $c/dest/f.txt
+    context: {name: system_u, type: httpd_sys_content_t, range: s0}
+EOF
+deploy "$c/root" "$c/b"
+if command -v semanage >/dev/null && command -v restorecon >/dev/null; then
+	expect "exit status $rc" is "$rc" 0
+	expect "cleanup list lacks the context" has \
+		"$c/root/deployment-instructions/default-local-deployment-group-cleanup" "^semanage"
+	finish "permissions: SELinux context with semanage"
+else
+	expect "exit status $rc" is "$rc" 1
+	expect "event $(jv .error.event)" is "$(jv .error.event)" Install
+	expect "message $(jv .error.message)" has <(jv .error.message) \
+		"Failed command: semanage fcontext -a -s system_u -t httpd_sys_content_t -r s0 $c/dest/f.txt. Exit code: 127 (semanage and restorecon were not found"
+	expect "install.json lacks the context" has \
+		"$c/root/deployment-instructions/default-local-deployment-group-install.json" \
+		'"type":"semanage","context":{"user":"system_u","role":null,"type":"httpd_sys_content_t","range":"s0"}'
+	finish "permissions: SELinux context without semanage fails and says so"
+fi
+
 # ---------------------------------------------------------------------
 # 5. file_exists_behavior
 # ---------------------------------------------------------------------
