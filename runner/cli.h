@@ -109,6 +109,7 @@ int cmd_shell(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
+int cmd_ecr(int argc, char **argv);
 int cmd_encrypt(int argc, char **argv);
 int cmd_encrypt_file(int argc, char **argv);
 int cmd_env(int argc, char **argv);

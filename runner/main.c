@@ -16,6 +16,7 @@ const struct cmd cli_commands[] = {
 	{ "cache", cmd_cache, "list or clear the build caches" },
 	{ "condition", cmd_condition, "evaluate an if: condition" },
 	{ "config", cmd_config, "print the normalised .travis.yml" },
+	{ "ecr", cmd_ecr, "log docker in to an Amazon ECR registry" },
 	{ "encrypt", cmd_encrypt, "encrypt a secret for .travis.yml" },
 	{ "encrypt-file", cmd_encrypt_file,
 	  "encrypt a file for the build to decrypt" },

@@ -46,8 +46,56 @@ it must carry.
 
 GET /ferry-test/requests returns the count of requests per service
 operation seen so far (the tests check call orders with it).
+
+IAM as AWS enforces it where moto does not
+  * S3: HeadBucket needs s3:ListBucket; a PutObject or
+    CreateMultipartUpload that sets an ACL (x-amz-acl, x-amz-grant-*)
+    also needs s3:PutObjectAcl;
+  * CodeDeploy: CreateDeployment also needs codedeploy:GetDeploymentConfig
+    on the deployment configuration (the group's, else
+    CodeDeployDefault.OneAtATime) and codedeploy:GetApplicationRevision on
+    the application;
+  * ECR calls are authorised on the repository ARN;
+  * refusals of JSON and query services read as AWS's: "User: ARN is not
+    authorized to perform: ACTION on resource: ARN because no
+    identity-based policy allows the ACTION action".
+
+ECR and a registry (--registry-upstream PORT)
+  * GetAuthorizationToken answers a token of its own for each caller
+    ("AWS:" and a random password, 12 hours), whose proxyEndpoint is the
+    registry front below;
+  * the registry front (a second port, "registry PORT" on stdout,
+    --registry-port-file) is what ECR's registry endpoint is: HTTP Basic
+    with such a token, each Docker Registry API v2 request authorised as
+    the ECR action AWS maps it to (BatchGetImage, GetDownloadUrlForLayer,
+    BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart,
+    CompleteLayerUpload, PutImage, ListImages) on the repository ARN for
+    the token's IAM user or role session, for repositories that exist in
+    moto's ECR; then forwarded (streamed) to a docker-registry on
+    127.0.0.1:PORT with the registry's own htpasswd user
+    (--registry-auth USER:PASSWORD).  A refusal reads as ECR's ("denied:
+    User: ... is not authorized to perform: ecr:PutImage on resource: ...").
+
+CodeDeploy service roles (--service-roles)
+  * a deployment whose group's service role is missing, is not trusted by
+    codedeploy.amazonaws.com, or may not do what CodeDeploy does with it
+    for an EC2 tag group (ec2:DescribeInstances, ec2:DescribeInstanceStatus,
+    tag:GetResources) fails with IAM_ROLE_PERMISSIONS, as CodeDeploy does.
+
+The test agent (FERRY_TEST_AGENT)
+  * runs in the background once the deployment is InProgress, after
+    downloading the bundle from S3 with the instance role's credentials
+    when an instance role is set (a refusal fails the DownloadBundle event
+    with S3's "Access Denied", as the real agent reports it);
+  * when it writes the agent's JSON result (ferry appspec run --json) to
+    $AGENT_RESULT, the instance's lifecycle events are served by
+    ListDeploymentTargets and BatchGetDeploymentTargets, and a failure
+    reads as CodeDeploy's: errorInformation HEALTH_CONSTRAINTS, the
+    diagnostics (errorCode, scriptName, message, logTail) on the target's
+    event.
 """
 import argparse
+import http.client
 import io
 import json
 import os
@@ -69,6 +117,7 @@ from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     create_backend_app,
 )
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -79,6 +128,10 @@ STATE = {
     "instance_role": None,
     "tokens": {},
     "requests": [],
+    "port": 0,
+    "ecr_tokens": {},  # password -> {"akid", "session", "expires"}
+    "registry": None,  # {"port", "upstream", "auth"} with a registry front
+    "service_roles": False,
 }
 
 _model = ServiceModel(Loader().load_service_model("codedeploy", "service-2"))
@@ -167,48 +220,254 @@ def deployment_init(self, *args, **kwargs):
     self.forced = forced
 
 
+HEALTH = ("The overall deployment failed because too many individual "
+          "instances failed deployment, too few healthy instances are "
+          "available for deployment, or some instances in your deployment "
+          "group are experiencing problems.")
+INSTANCE = "i-ferrytest0000001"
+# the agent's result codes as CodeDeploy's diagnostics name them
+DIAG = {0: "Success", 1: "ScriptMissing", 2: "ScriptNotExecutable",
+        3: "ScriptTimedOut", 4: "ScriptFailed", 5: "UnknownError",
+        6: "UnknownError"}
+
+
+def instance_bundle(loc, path):
+    """Download the bundle as the instance's agent does: with the instance
+    role's credentials when one is set.  None, or S3's error message."""
+    role = STATE["instance_role"]
+    if not role:
+        from moto.s3.models import s3_backends
+        obj = s3_backends[ACCOUNT]["aws"].get_object(loc["bucket"],
+                                                     loc["key"])
+        with open(path, "wb") as f:
+            f.write(obj.value)
+        return None
+    import boto3
+    import botocore.exceptions
+    c = role_credentials(role)
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{STATE['port']}",
+                      region_name="us-east-1",
+                      aws_access_key_id=c["AccessKeyId"],
+                      aws_secret_access_key=c["SecretAccessKey"],
+                      aws_session_token=c["Token"])
+    kw = {"VersionId": loc["version"]} if loc.get("version") else {}
+    try:
+        body = s3.get_object(Bucket=loc["bucket"], Key=loc["key"],
+                             **kw)["Body"].read()
+    except botocore.exceptions.ClientError as e:
+        err = e.response.get("Error", {})
+        return err.get("Message") or err.get("Code") or str(e)
+    with open(path, "wb") as f:
+        f.write(body)
+    return None
+
+
+def event(name, status, code="Success", script="", message="", log="",
+          start=None, end=None):
+    now = time.time()
+    return {"lifecycleEventName": name, "status": status,
+            "startTime": start or now, "endTime": end or now,
+            "diagnostics": {"errorCode": code, "scriptName": script,
+                            "message": message, "logTail": log}}
+
+
+def events_from_result(result):
+    """The instance's lifecycle events from `ferry appspec run --json`."""
+    state = {"Succeeded": "Succeeded", "Failed": "Failed",
+             "Skipped": "Skipped", "Pending": "Pending",
+             "Ignored": "Succeeded"}
+    out = []
+    for ev in result.get("events", []):
+        d = ev.get("diagnostics") or {}
+        st = state.get(ev.get("status"), "Unknown")
+        msg = d.get("message") or ("Succeeded" if st == "Succeeded" else "")
+        out.append(event(ev["name"], st, DIAG.get(d.get("error_code"),
+                                                  "UnknownError")
+                         if st == "Failed" else "Success",
+                         d.get("script_name") or "", msg,
+                         (d.get("log") or "")[-2048:]))
+    return out
+
+
 def run_agent(dep):
-    """FERRY_TEST_AGENT carries the deployment out; (ok, message)."""
-    from moto.s3.models import s3_backends
+    """FERRY_TEST_AGENT carries the deployment out: (ok, output tail, the
+    target's lifecycle events or None)."""
     loc = (dep.revision or {}).get("s3Location") or {}
     env = dict(os.environ, DEPLOYMENT_ID=dep.deployment_id,
                APPLICATION_NAME=dep.application_name,
                DEPLOYMENT_GROUP_NAME=dep.deployment_group_name or "")
     with tempfile.TemporaryDirectory() as tmp:
         if loc:
-            obj = s3_backends[ACCOUNT]["aws"].get_object(loc["bucket"],
-                                                         loc["key"])
             path = os.path.join(tmp, "bundle." + loc.get("bundleType", "zip"))
-            with open(path, "wb") as f:
-                f.write(obj.value)
+            denied = instance_bundle(loc, path)
+            if denied:
+                names = ["ApplicationStop", "DownloadBundle"]
+                evs = [event(names[0], "Succeeded"),
+                       event(names[1], "Failed", "UnknownError", "",
+                             denied)]
+                return False, denied, evs
             env.update(BUNDLE_FILE=path, BUNDLE_TYPE=loc.get("bundleType", ""),
                        BUNDLE_BUCKET=loc["bucket"], BUNDLE_KEY=loc["key"],
                        BUNDLE_ETAG=loc.get("eTag", ""),
                        BUNDLE_VERSION=loc.get("version", ""))
+        result_path = os.path.join(tmp, "agent-result.json")
+        env["AGENT_RESULT"] = result_path
         p = subprocess.run(os.environ["FERRY_TEST_AGENT"], shell=True,
                            env=env, capture_output=True, text=True)
+        evs = None
+        if os.path.exists(result_path):
+            try:
+                with open(result_path) as f:
+                    evs = events_from_result(json.load(f))
+            except ValueError:
+                evs = None
     out = (p.stdout + p.stderr)[-2048:]
-    return p.returncode == 0, out
+    return p.returncode == 0, out, evs
+
+
+def agent_thread(dep):
+    try:
+        done = run_agent(dep)
+    except Exception as e:  # the deployment fails, the server goes on
+        done = (False, f"test agent: {e!r}", None)
+    with LOCK:
+        dep.agent = done
+
+
+def finish(dep, forced):
+    dep.status = forced["outcome"] if forced else "Succeeded"
+    if forced:
+        dep.error_information = forced.get("errorInformation")
+    dep.complete_epoch = time.time()
+
+
+def finish_agent(dep):
+    ok, out, evs = dep.agent
+    dep.target_events = evs
+    if ok:
+        forced = None
+    elif evs is not None:
+        forced = {"outcome": "Failed", "errorInformation": {
+            "code": "HEALTH_CONSTRAINTS", "message": HEALTH}}
+    else:
+        forced = {"outcome": "Failed", "errorInformation": {
+            "code": "HOOK_EXECUTION_FAILURE", "message": out}}
+    finish(dep, forced)
+
+
+# What CodeDeploy does with a group's service role for an EC2 tag group.
+SERVICE_ROLE_ACTIONS = (("ec2:DescribeInstances", "AmazonEC2"),
+                        ("ec2:DescribeInstanceStatus", "AmazonEC2"),
+                        ("tag:GetResources", "AWS Resource Groups Tagging"))
+
+
+def trusts_codedeploy(doc):
+    """Does a trust policy let codedeploy.amazonaws.com assume the role?"""
+    sts = doc.get("Statement", [])
+    sts = sts if isinstance(sts, list) else [sts]
+    ok = False
+    for st in sts:
+        acts = st.get("Action", [])
+        acts = acts if isinstance(acts, list) else [acts]
+        if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in acts):
+            continue
+        svc = (st.get("Principal") or {})
+        svc = svc.get("Service", []) if isinstance(svc, dict) else []
+        svc = svc if isinstance(svc, list) else [svc]
+        if not any(x.startswith("codedeploy.") and
+                   x.endswith(".amazonaws.com") for x in svc):
+            continue
+        if st.get("Effect") == "Deny":
+            return False
+        ok = ok or st.get("Effect") == "Allow"
+    return ok
+
+
+def role_allows(iam, role, action):
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    policies = [iam.get_role_policy(role.name, n)[1]
+                for n in iam.list_role_policies(role.name)]
+    policies += iam.list_attached_role_policies(role.name)[0]
+    allowed = False
+    for pol in policies:
+        r = IAMPolicy(pol).is_action_permitted(action, "*")
+        if r == PermissionResult.DENIED:
+            return False
+        allowed = allowed or r == PermissionResult.PERMITTED
+    return allowed
+
+
+def service_role_problem(dep):
+    """None, or why CodeDeploy could not use the group's service role."""
+    from moto.iam.models import iam_backends
+    iam = iam_backends[ACCOUNT]["aws"]
+    backend = cd_models.codedeploy_backends[ACCOUNT]["us-east-1"]
+    try:
+        group = backend.get_deployment_group(dep.application_name,
+                                             dep.deployment_group_name)
+        arn = group.service_role_arn
+        role = iam.get_role_by_arn(arn)
+    except Exception:
+        return ("CodeDeploy does not have the permissions required to "
+                "assume the role of the deployment group (it does not "
+                "exist)")
+    if not trusts_codedeploy(json.loads(role.assume_role_policy_document)):
+        return ("CodeDeploy does not have the permissions required to "
+                f"assume the role {arn}.")
+    for action, service in SERVICE_ROLE_ACTIONS:
+        if not role_allows(iam, role, action):
+            return (f"The IAM role {arn} does not give you permission to "
+                    "perform operations in the following AWS service: "
+                    f"{service}. Contact your AWS administrator if you need "
+                    "help. If you are an AWS administrator, you can grant "
+                    "permissions to your users or groups by creating IAM "
+                    "policies.")
+    return None
 
 
 def advance(dep):
     if dep.status in TERMINAL:
+        return
+    if getattr(dep, "agent", None) is not None:
+        if dep.agent is not True:  # True: still running
+            finish_agent(dep)
         return
     i = STEPS.index(dep.status) if dep.status in STEPS else 0
     if i + 1 < len(STEPS):
         dep.status = STEPS[i + 1]
         if dep.status == "InProgress":
             dep.start_epoch = time.time()
+        if dep.status == "Queued" and STATE["service_roles"] and \
+                dep.forced is None:
+            why = service_role_problem(dep)
+            if why:
+                finish(dep, {"outcome": "Failed", "errorInformation": {
+                    "code": "IAM_ROLE_PERMISSIONS", "message": why}})
         return
     forced = dep.forced
     if forced is None and os.environ.get("FERRY_TEST_AGENT"):
-        ok, out = run_agent(dep)
-        forced = None if ok else {"outcome": "Failed", "errorInformation": {
-            "code": "HOOK_EXECUTION_FAILURE", "message": out}}
-    dep.status = forced["outcome"] if forced else "Succeeded"
-    if forced:
-        dep.error_information = forced.get("errorInformation")
-    dep.complete_epoch = time.time()
+        dep.agent = True
+        threading.Thread(target=agent_thread, args=(dep,),
+                         daemon=True).start()
+        return
+    finish(dep, forced)
+
+
+def list_targets(self, deployment_id):
+    dep = _orig_get_deployment(self, deployment_id)
+    return [INSTANCE] if getattr(dep, "target_events", None) else []
+
+
+def target_of(self, deployment_id):
+    dep = _orig_get_deployment(self, deployment_id)
+    evs = getattr(dep, "target_events", None) or []
+    failed = any(e["status"] == "Failed" for e in evs)
+    return {"deploymentTargetType": "InstanceTarget", "instanceTarget": {
+        "deploymentId": deployment_id, "targetId": INSTANCE,
+        "targetArn": f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/{INSTANCE}",
+        "status": "Failed" if failed else dep.status,
+        "lastUpdatedAt": dep.complete_epoch or time.time(),
+        "lifecycleEvents": evs}}
 
 
 def deployment_to_dict(self):
@@ -335,6 +594,40 @@ def r_stop_deployment(self):
                        "statusMessage": "Deployment stopped"})
 
 
+DEPLOYMENT_CONFIGS = {
+    "CodeDeployDefault.OneAtATime": ("HOST_COUNT", 1),
+    "CodeDeployDefault.HalfAtATime": ("FLEET_PERCENT", 50),
+    "CodeDeployDefault.AllAtOnce": ("HOST_COUNT", 0),
+}
+
+
+def r_get_deployment_config(self):
+    name = self._get_param("deploymentConfigName")
+    if name not in DEPLOYMENT_CONFIGS:
+        raise JsonRESTError("DeploymentConfigDoesNotExistException",
+                            f"The deployment config {name} does not exist")
+    kind, value = DEPLOYMENT_CONFIGS[name]
+    return json.dumps({"deploymentConfigInfo": {
+        "deploymentConfigId": "00000000-0000-0000-0000-000000000000",
+        "deploymentConfigName": name, "computePlatform": "Server",
+        "minimumHealthyHosts": {"type": kind, "value": value},
+        "createTime": 1420070400.0}})
+
+
+def r_list_deployment_targets(self):
+    ids = list_targets(self.codedeploy_backend, self._get_param("deploymentId"))
+    return json.dumps({"targetIds": ids})
+
+
+def r_batch_get_deployment_targets(self):
+    dep_id = self._get_param("deploymentId")
+    want = self._get_param("targetIds") or []
+    have = list_targets(self.codedeploy_backend, dep_id)
+    return json.dumps({"deploymentTargets": [
+        target_of(self.codedeploy_backend, dep_id)
+        for t in want if t in have]})
+
+
 def determine_resource(self):
     """The ARN CodeDeploy authorizes the action on."""
     try:
@@ -346,7 +639,8 @@ def determine_resource(self):
     app = body.get("applicationName")
     group = body.get("deploymentGroupName")
     op = self._get_action()
-    if op in ("GetDeployment", "StopDeployment") and body.get("deploymentId"):
+    if op in ("GetDeployment", "StopDeployment", "ListDeploymentTargets",
+              "BatchGetDeploymentTargets") and body.get("deploymentId"):
         try:
             dep = _orig_get_deployment(self.codedeploy_backend,
                                        body["deploymentId"])
@@ -367,7 +661,117 @@ cd_responses.CodeDeployResponse.register_application_revision = \
 cd_responses.CodeDeployResponse.get_application_revision = \
     r_get_application_revision
 cd_responses.CodeDeployResponse.stop_deployment = r_stop_deployment
+cd_responses.CodeDeployResponse.get_deployment_config = r_get_deployment_config
+cd_responses.CodeDeployResponse.list_deployment_targets = \
+    r_list_deployment_targets
+cd_responses.CodeDeployResponse.batch_get_deployment_targets = \
+    r_batch_get_deployment_targets
 cd_responses.CodeDeployResponse._determine_resource = determine_resource
+
+
+# ---- IAM as AWS enforces it where moto does not ----
+
+from moto import settings as moto_settings  # noqa: E402
+from moto.core.exceptions import _RESTError  # noqa: E402
+from moto.iam import access_control as iam_ac  # noqa: E402
+from moto.s3.responses import S3Response  # noqa: E402
+
+
+def enforced():
+    return (ActionAuthenticatorMixin.request_count >=
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT)
+
+
+class DeniedOn(_RESTError):
+    code = 403
+
+    def __init__(self, message):
+        super().__init__("AccessDenied", message)
+
+
+_orig_check_permitted = iam_ac.IAMRequestBase.check_action_permitted
+
+
+def check_permitted(self, resource):
+    self.ferry_resource = resource
+    return _orig_check_permitted(self, resource)
+
+
+def iam_denied(self):
+    act = self._action
+    res = getattr(self, "ferry_resource", "*")
+    raise DeniedOn(f"User: {self._access_key.arn} is not authorized to "
+                   f"perform: {act} on resource: {res} because no "
+                   f"identity-based policy allows the {act} action")
+
+
+iam_ac.IAMRequestBase.check_action_permitted = check_permitted
+iam_ac.IAMRequest._raise_access_denied = iam_denied
+
+
+def also_allowed(resp, action, resource):
+    """Authorise one more action for the request's caller, as AWS does
+    for calls that need several permissions."""
+    req = iam_ac.IAMRequest(account_id=resp.current_account,
+                            method=resp.method, path="/", data=resp.data,
+                            body=resp.raw_body, headers=resp.headers,
+                            action=action)
+    req.check_action_permitted(resource)
+
+
+_orig_normal_auth = ActionAuthenticatorMixin.\
+    _authenticate_and_authorize_normal_action
+
+
+def codedeploy_auth(self, resource="*"):
+    on = enforced()
+    _orig_normal_auth(self, resource)
+    if not on or self._get_action() != "CreateDeployment":
+        return
+    body = json.loads(self.body or "{}")
+    app = body.get("applicationName", "")
+    base = f"arn:aws:codedeploy:{self.region}:{self.current_account}:"
+    config = body.get("deploymentConfigName")
+    if not config:
+        try:
+            config = self.codedeploy_backend.get_deployment_group(
+                app, body.get("deploymentGroupName", "")
+            ).deployment_config_name
+        except Exception:
+            config = None
+    config = config or "CodeDeployDefault.OneAtATime"
+    also_allowed(self, "GetDeploymentConfig",
+                 base + "deploymentconfig:" + config)
+    also_allowed(self, "GetApplicationRevision", base + "application:" + app)
+
+
+cd_responses.CodeDeployResponse._authenticate_and_authorize_normal_action = \
+    codedeploy_auth
+
+_orig_s3_auth = S3Response._authenticate_and_authorize_s3_action
+
+
+def sets_acl(headers):
+    return any(k.lower() == "x-amz-acl" or k.lower().startswith("x-amz-grant-")
+               for k in headers.keys())
+
+
+def s3_auth(self, bucket_name=None, key_name=None):
+    act = self.data.get("Action")
+    on = enforced()
+    if act == "HeadBucket":
+        self.data["Action"] = "ListBucket"
+    try:
+        _orig_s3_auth(self, bucket_name=bucket_name, key_name=key_name)
+        if on and act == "PutObject" and key_name and sets_acl(self.headers) \
+                and "partNumber" not in self.querystring:
+            self.data["Action"] = "PutObjectAcl"
+            _orig_s3_auth(self, bucket_name=bucket_name, key_name=key_name)
+    finally:
+        self.data["Action"] = act
+
+
+S3Response._authenticate_and_authorize_s3_action = s3_auth
 
 
 # ---- SigV4 checks on the request as sent ----
@@ -395,6 +799,287 @@ def authenticate_raw(self, iam_request_cls, resource="*"):
 
 
 ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_raw
+
+
+# ---- ECR: repository ARNs, tokens of our own, the registry front ----
+
+from moto.ecr import responses as ecr_responses  # noqa: E402
+
+ECR_TOKEN_SECONDS = 12 * 3600
+
+
+def ecr_determine_resource(self):
+    try:
+        body = json.loads(self.body or "{}")
+    except ValueError:
+        return "*"
+    names = body.get("repositoryNames") or []
+    name = body.get("repositoryName") or (names[0] if names else None)
+    if not name:
+        return "*"
+    acct = body.get("registryId") or self.current_account
+    return f"arn:aws:ecr:{self.region}:{acct}:repository/{name}"
+
+
+ecr_responses.ECRResponse._determine_resource = ecr_determine_resource
+
+
+def ecr_token_answer(body, headers):
+    """GetAuthorizationToken's answer, with a token of the caller's own
+    (so that the registry front knows who pushes) whose endpoint is the
+    front."""
+    auth = headers.get("Authorization", "")
+    akid = auth.split("Credential=", 1)[-1].split("/", 1)[0]
+    session = headers.get("X-Amz-Security-Token")
+    data = json.loads(body)
+    front = STATE["registry"]
+    for d in data.get("authorizationData", []):
+        password = uuid.uuid4().hex + uuid.uuid4().hex
+        expires = time.time() + ECR_TOKEN_SECONDS
+        with LOCK:
+            STATE["ecr_tokens"][password] = {
+                "akid": akid, "session": session, "expires": expires}
+        import base64
+        d["authorizationToken"] = base64.b64encode(
+            f"AWS:{password}".encode()).decode()
+        d["expiresAt"] = expires
+        if front:
+            d["proxyEndpoint"] = f"http://127.0.0.1:{front['port']}"
+    return json.dumps(data).encode()
+
+
+# Docker Registry HTTP API v2 -> the ECR action AWS authorises it as.
+def registry_action(method, rest):
+    """rest: the path after /v2/<name>/; None for requests ECR refuses."""
+    if rest.startswith("manifests/"):
+        return {"GET": "BatchGetImage", "HEAD": "BatchGetImage",
+                "PUT": "PutImage", "DELETE": "BatchDeleteImage"}.get(method)
+    if rest.startswith("blobs/uploads"):
+        return {"POST": "InitiateLayerUpload", "PATCH": "UploadLayerPart",
+                "PUT": "CompleteLayerUpload", "GET": "UploadLayerPart",
+                "DELETE": "UploadLayerPart"}.get(method)
+    if rest.startswith("blobs/"):
+        return {"GET": "GetDownloadUrlForLayer",
+                "HEAD": "BatchCheckLayerAvailability"}.get(method)
+    if rest == "tags/list":
+        return "ListImages" if method == "GET" else None
+    return None
+
+
+def principal_of(entry):
+    """The IAM identity behind a token: (its ARN, its policies)."""
+    from moto.iam.access_control import CreateAccessKeyFailure, \
+        create_access_key
+    headers = {"X-Amz-Security-Token": entry["session"]} \
+        if entry["session"] else {}
+    try:
+        key = create_access_key(ACCOUNT, "aws", entry["akid"], headers)
+    except CreateAccessKeyFailure:
+        return None, []
+    return key.arn, key.collect_policies()
+
+
+def allowed(policies, action, resource):
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    ok = False
+    for pol in policies:
+        r = IAMPolicy(pol).is_action_permitted(action, resource)
+        if r == PermissionResult.DENIED:
+            return False
+        ok = ok or r == PermissionResult.PERMITTED
+    return ok
+
+
+class RegistryFront(BaseHTTPRequestHandler):
+    """ECR's registry endpoint: Basic auth with a GetAuthorizationToken
+    token, IAM per request, then docker-registry behind."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, status, body, extra=()):
+        out = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Docker-Distribution-Api-Version", "registry/2.0")
+        for k, v in extra:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+
+    def error(self, status, code, message):
+        self.drain()
+        self.answer(status, {"errors": [{"code": code, "message": message,
+                                         "detail": None}]})
+
+    def challenge(self):
+        realm = f"http://127.0.0.1:{STATE['registry']['port']}/"
+        self.drain()
+        self.answer(401, {"errors": [{"code": "UNAUTHORIZED", "message":
+                                      "authentication required",
+                                      "detail": None}]},
+                    [("WWW-Authenticate", f'Basic realm="{realm}",'
+                      'service="ecr.amazonaws.com"')])
+
+    def body_chunks(self):
+        """The request body as it comes (Content-Length or chunked)."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return
+                left = size
+                while left:
+                    chunk = self.rfile.read(min(left, 1 << 20))
+                    if not chunk:
+                        return
+                    left -= len(chunk)
+                    yield chunk
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length") or 0)
+            while left:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+
+    def drain(self):
+        if not getattr(self, "drained", False):
+            self.drained = True
+            for _ in self.body_chunks():
+                pass
+
+    def who(self):
+        import base64
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Basic "):
+            return None
+        try:
+            user, _, password = base64.b64decode(auth[6:]).decode(
+            ).partition(":")
+        except ValueError:
+            return None
+        entry = STATE["ecr_tokens"].get(password)
+        if user != "AWS" or not entry or entry["expires"] < time.time():
+            return None
+        return entry
+
+    def forward(self):
+        front = STATE["registry"]
+        conn = http.client.HTTPConnection("127.0.0.1", front["upstream"],
+                                          timeout=600)
+        import base64
+        conn.putrequest(self.command, self.path, skip_host=True,
+                        skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            if k.lower() in ("authorization", "connection", "keep-alive",
+                             "transfer-encoding", "content-length"):
+                continue
+            conn.putheader(k, v)
+        conn.putheader("Authorization", "Basic " + base64.b64encode(
+            front["auth"].encode()).decode())
+        has_body = self.headers.get("Transfer-Encoding") or \
+            int(self.headers.get("Content-Length") or 0)
+        if has_body:
+            conn.putheader("Transfer-Encoding", "chunked")
+        elif self.command in ("PUT", "POST", "PATCH"):
+            conn.putheader("Content-Length", "0")
+        conn.endheaders()
+        if has_body:
+            for chunk in self.body_chunks():
+                conn.send(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            conn.send(b"0\r\n\r\n")
+        self.drained = True
+        resp = conn.getresponse()
+        self.send_response(resp.status)
+        length = resp.getheader("Content-Length")
+        for k, v in resp.getheaders():
+            if k.lower() in ("connection", "keep-alive", "transfer-encoding",
+                             "content-length"):
+                continue
+            self.send_header(k, v)
+        if length is not None:
+            self.send_header("Content-Length", length)
+            self.end_headers()
+            while self.command != "HEAD":
+                chunk = resp.read(1 << 20)
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while True:
+                chunk = resp.read(1 << 20)
+                if not chunk:
+                    break
+                self.wfile.write(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        conn.close()
+
+    def handle_any(self):
+        from moto.ecr.models import ecr_backends
+        self.drained = False
+        path = self.path.split("?", 1)[0]
+        STATE["requests"].append("registry:" + self.command + " " + path)
+        entry = self.who()
+        if entry is None:
+            return self.challenge()
+        if path in ("/v2/", "/v2"):
+            return self.forward()
+        if not path.startswith("/v2/"):
+            return self.error(404, "NOT_FOUND", "not found")
+        rest = path[4:]
+        name = None
+        for marker in ("/manifests/", "/blobs/", "/tags/list"):
+            if marker in rest:
+                name, _, tail = rest.partition(marker)
+                rest = marker[1:] + tail
+                break
+        action = registry_action(self.command, rest) if name else None
+        if action is None:
+            return self.error(405, "UNSUPPORTED",
+                              "The operation is unsupported.")
+        region = STATE["registry"]["region"]
+        arn = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}"
+        who, policies = principal_of(entry)
+        if who is None:
+            return self.error(401, "UNAUTHORIZED",
+                              "The security token included in the request "
+                              "is invalid")
+        if not allowed(policies, "ecr:" + action, arn):
+            return self.error(
+                403, "DENIED", f"User: {who} is not authorized to perform: "
+                f"ecr:{action} on resource: {arn} because no identity-based "
+                f"policy allows the ecr:{action} action")
+        if name not in ecr_backends[ACCOUNT][region].repositories:
+            return self.error(404, "NAME_UNKNOWN",
+                              f"The repository with name '{name}' does not "
+                              f"exist in the registry with id '{ACCOUNT}'")
+        return self.forward()
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+
+
+def start_registry_front(upstream, auth, region, port_file):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RegistryFront)
+    server.daemon_threads = True
+    port = server.server_address[1]
+    STATE["registry"] = {"port": port, "upstream": upstream, "auth": auth,
+                         "region": region}
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if port_file:
+        with open(port_file + ".tmp", "w") as f:
+            f.write(f"{port}\n")
+        os.rename(port_file + ".tmp", port_file)
+    print(f"registry {port}", flush=True)
 
 
 # ---- instance metadata, IMDSv2 enforced, with a real role session ----
@@ -480,7 +1165,9 @@ JSON_AUTH_ERRORS = {
 }
 
 
-def json_errors(app, environ, start_response):
+def json_errors(app, environ, start_response, rewrite=None):
+    """moto's answer, its XML refusals in JSON; `rewrite` (may be None)
+    changes the body of a success."""
     caught = {}
 
     def capture(status, headers, exc_info=None):
@@ -501,7 +1188,13 @@ def json_errors(app, environ, start_response):
         if kind in JSON_AUTH_ERRORS:
             status, kind = JSON_AUTH_ERRORS[kind]
             return json_error(kind, msg, status)(environ, start_response)
-    start_response(caught["status"], caught["headers"])
+    headers = caught["headers"]
+    if rewrite and code == 200:
+        body = rewrite(body)
+        headers = [(k, v) for k, v in headers
+                   if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+    start_response(caught["status"], headers)
     return [body]
 
 
@@ -530,6 +1223,16 @@ class App:
         elif "/s3/aws4_request" in auth:
             STATE["requests"].append("s3:" + request.method + " " +
                                      request.full_path.rstrip("?"))
+        elif "/ecr/aws4_request" in auth:
+            target = request.headers.get("X-Amz-Target", "")
+            STATE["requests"].append("ecr:" + target.split(".")[-1])
+            rewrite = None
+            if target.endswith(".GetAuthorizationToken"):
+                headers = dict(request.headers)
+
+                def rewrite(body):
+                    return ecr_token_answer(body, headers)
+            return json_errors(self.moto, environ, start_response, rewrite)
         return self.moto(environ, start_response)
 
 
@@ -537,9 +1240,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--registry-upstream", type=int,
+                    help="port of a docker-registry to put an ECR front on")
+    ap.add_argument("--registry-auth", default="AWS:registry",
+                    help="USER:PASSWORD of that registry's htpasswd")
+    ap.add_argument("--registry-region", default="us-east-1")
+    ap.add_argument("--registry-port-file")
+    ap.add_argument("--service-roles", action="store_true",
+                    help="check CodeDeploy service roles as CodeDeploy does")
     args = ap.parse_args()
+    STATE["service_roles"] = args.service_roles
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     port = server.server_port
+    STATE["port"] = port
+    if args.registry_upstream:
+        start_registry_front(args.registry_upstream, args.registry_auth,
+                             args.registry_region, args.registry_port_file)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(f"{port}\n")

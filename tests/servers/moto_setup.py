@@ -9,9 +9,16 @@ One command a line; each prints one line of results on stdout:
     user NAME POLICY_JSON           -> "ACCESS_KEY_ID SECRET_ACCESS_KEY"
     role NAME PRINCIPAL POLICY_JSON -> the role ARN; PRINCIPAL is an AWS
                                        ARN or a service ("ec2.amazonaws.com")
-    codedeploy APP GROUP            -> "ok"
+    role-trust NAME TRUST_JSON POLICY_JSON
+                                    -> the role ARN, with that trust policy
+    attach-role-policy NAME ARN     -> "ok"  (a managed policy)
+    codedeploy APP GROUP [ROLE_ARN] -> "ok"  (ROLE_ARN: the service role)
+    ecr-repository NAME             -> the repository URI
     instance-role ROLE_ARN          -> "ok"  (the IMDS role)
     auth on|off                     -> "ok"  (authorisation enforced or not)
+
+A POLICY_JSON or TRUST_JSON may be @FILE (the document in a file), and a
+POLICY_JSON "-" or a document without statements gives no inline policy.
 
 Set-up runs with authorisation off; "auth on" makes every later request
 authenticated (SigV4 checked) and authorised by the caller's IAM policies.
@@ -34,12 +41,26 @@ def post(path, body):
     urllib.request.urlopen(req).read()
 
 
+def doc(text):
+    """A policy document given inline or as @FILE; None for none."""
+    text = text.strip()
+    if text == "-":
+        return None
+    if text.startswith("@"):
+        with open(text[1:]) as f:
+            text = f.read()
+    if not json.loads(text).get("Statement"):
+        return None
+    return text
+
+
 def main():
     s3 = boto3.client("s3", **KW)
     iam = boto3.client("iam", **KW)
     cd = boto3.client("codedeploy", **KW)
+    ecr = boto3.client("ecr", **KW)
     for line in sys.stdin:
-        words = line.split(None, 3) if line.startswith("role ") else \
+        words = line.split(None, 3) if line.startswith("role") else \
             line.split(None, 2)
         if not words:
             continue
@@ -53,10 +74,12 @@ def main():
                     VersioningConfiguration={"Status": "Enabled"})
             print("ok")
         elif cmd == "user":
-            name, policy = words[1], words[2]
+            name, policy = words[1], doc(words[2])
             iam.create_user(UserName=name)
-            iam.put_user_policy(UserName=name, PolicyName=name + "-policy",
-                                PolicyDocument=policy)
+            if policy:
+                iam.put_user_policy(UserName=name,
+                                    PolicyName=name + "-policy",
+                                    PolicyDocument=policy)
             key = iam.create_access_key(UserName=name)["AccessKey"]
             print(key["AccessKeyId"], key["SecretAccessKey"])
         elif cmd == "role":
@@ -69,11 +92,35 @@ def main():
             arn = iam.create_role(RoleName=name,
                                   AssumeRolePolicyDocument=json.dumps(trust)
                                   )["Role"]["Arn"]
-            iam.put_role_policy(RoleName=name, PolicyName=name + "-policy",
-                                PolicyDocument=policy)
+            policy = doc(policy)
+            if policy:
+                iam.put_role_policy(RoleName=name,
+                                    PolicyName=name + "-policy",
+                                    PolicyDocument=policy)
             print(arn)
+        elif cmd == "role-trust":
+            name, trust, policy = words[1], doc(words[2]), doc(words[3])
+            arn = iam.create_role(RoleName=name,
+                                  AssumeRolePolicyDocument=trust or json.dumps(
+                                      {"Version": "2012-10-17",
+                                       "Statement": []}))["Role"]["Arn"]
+            if policy:
+                iam.put_role_policy(RoleName=name,
+                                    PolicyName=name + "-policy",
+                                    PolicyDocument=policy)
+            print(arn)
+        elif cmd == "attach-role-policy":
+            iam.attach_role_policy(RoleName=words[1],
+                                   PolicyArn=words[2].strip())
+            print("ok")
+        elif cmd == "ecr-repository":
+            repo = ecr.create_repository(repositoryName=words[1].strip())
+            print(repo["repository"]["repositoryUri"])
         elif cmd == "codedeploy":
-            app, group = words[1], words[2].strip()
+            app, rest = words[1], words[2].split()
+            group = rest[0]
+            role = rest[1] if len(rest) > 1 else \
+                "arn:aws:iam::123456789012:role/cd-service"
             try:
                 cd.create_application(applicationName=app,
                                       computePlatform="Server")
@@ -81,7 +128,7 @@ def main():
                 pass
             cd.create_deployment_group(
                 applicationName=app, deploymentGroupName=group,
-                serviceRoleArn="arn:aws:iam::123456789012:role/cd-service")
+                serviceRoleArn=role)
             print("ok")
         elif cmd == "instance-role":
             post("/ferry-test/instance-role",
