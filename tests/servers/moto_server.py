@@ -739,7 +739,8 @@ def codedeploy_auth(self, resource="*"):
             ).deployment_config_name
         except Exception:
             config = None
-    config = config or "CodeDeployDefault.OneAtATime"
+    # moto keeps the default as an Enum whose str() is the full name
+    config = str(config) if config else "CodeDeployDefault.OneAtATime"
     also_allowed(self, "GetDeploymentConfig",
                  base + "deploymentconfig:" + config)
     also_allowed(self, "GetApplicationRevision", base + "application:" + app)

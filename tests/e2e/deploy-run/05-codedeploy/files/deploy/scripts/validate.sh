@@ -1,0 +1,2 @@
+#!/bin/sh
+test -s /srv/shop/VERSION
