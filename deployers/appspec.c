@@ -101,16 +101,20 @@ static void check_version(struct parse *p, const struct val *root)
 	const struct val *v = val_map_get(root, "version");
 	struct appspec_rval r;
 
+	char *text;
+
 	appspec_rvalue(&p->src, v, &r);
 	if ((r.type == APPSPEC_R_INT && r.i == 0) ||
 	    (r.type == APPSPEC_R_FLOAT && r.f == 0))
 		return;
+	text = appspec_ruby_to_s(&p->src, v);
 	error_at(p, v ? v : root, "invalid_version",
 		 "The deployment failed because an invalid version value (%s) "
 		 "was entered in the application specification file. Make "
 		 "sure your AppSpec file specifies \"0.0\" as the version, "
 		 "and then try again.",
-		 r.s);
+		 text);
+	free(text);
 }
 
 static void check_os(struct parse *p, const struct val *root)
@@ -118,17 +122,21 @@ static void check_os(struct parse *p, const struct val *root)
 	const struct val *v = val_map_get(root, "os");
 	struct appspec_rval r;
 
+	char *text;
+
 	appspec_rvalue(&p->src, v, &r);
 	if (r.type == APPSPEC_R_STR && !strcmp(r.s, "linux")) {
 		p->spec->os = xstrdup(r.s);
 		return;
 	}
+	text = appspec_ruby_to_s(&p->src, v);
 	error_at(p, v ? v : root, "unsupported_os",
 		 "The deployment failed because the application specification "
 		 "file specifies an unsupported operating system (%s). "
 		 "Specify either \"linux\" or \"windows\" in the os section of "
 		 "the AppSpec file, and then try again.",
-		 r.type == APPSPEC_R_SEQ || r.type == APPSPEC_R_MAP ? "" : r.s);
+		 text);
+	free(text);
 }
 
 static void structure(struct parse *p, const struct val *v, const char *what)
@@ -309,10 +317,77 @@ static void parse_hooks(struct parse *p, const struct val *root)
 	}
 }
 
+/* Ruby's String#[] on an entry that is a string: "a source"['source']
+ * is "source", so such an entry becomes {source: "source", ...}. */
+static struct val *string_entry(const struct val *m)
+{
+	struct val *tmp = val_at(val_map(), m->line, m->col);
+
+	if (strstr(m->str.s, "source"))
+		val_map_set(tmp, "source", val_str("source"));
+	if (strstr(m->str.s, "destination"))
+		val_map_set(tmp, "destination", val_str("destination"));
+	return tmp;
+}
+
+static void parse_file(struct parse *p, const struct val *m)
+{
+	const struct val *src, *dst;
+	struct appspec_file f = { .line = m->line + 1 };
+	struct appspec *spec = p->spec;
+
+	if (m->type != VAL_MAP) {
+		structure(p, m,
+			  "a 'files' entry must be a map with "
+			  "'source' and 'destination'");
+		return;
+	}
+	src = val_map_get(m, "source");
+	dst = val_map_get(m, "destination");
+	if (!src || src->type == VAL_NULL) {
+		error_at(p, m, "missing_source",
+			 "The deployment failed because the "
+			 "application specification file specifies a "
+			 "destination file, but no source file. Update "
+			 "the files section of the AppSpec file, and "
+			 "then try again.");
+		return;
+	}
+	f.source = appspec_scalar_text(&p->src, src);
+	if (!dst || dst->type == VAL_NULL) {
+		error_at(p, m, "missing_destination",
+			 "The deployment failed because the "
+			 "application specification file specifies "
+			 "only a source file (%s). Add the name of the "
+			 "destination file to the files section of the "
+			 "AppSpec file, and then try again.",
+			 f.source ? f.source : "");
+		free(f.source);
+		return;
+	}
+	f.destination = appspec_scalar_text(&p->src, dst);
+	if (!f.source || !f.destination) {
+		structure(p, m,
+			  "'source' and 'destination' must be "
+			  "paths");
+		free(f.source);
+		free(f.destination);
+		return;
+	}
+	if (f.destination[0] != '/')
+		warn_at(p, dst->line, "relative_path",
+			"destination '%s' is not an absolute path (the "
+			"agent resolves it from its own directory)",
+			f.destination);
+	warn_unknown_keys(p, m, file_keys, "a 'files' entry");
+	spec->files =
+		xrealloc(spec->files, st_mult(spec->nfiles + 1, sizeof(f)));
+	spec->files[spec->nfiles++] = f;
+}
+
 static void parse_files(struct parse *p, const struct val *root)
 {
 	const struct val *files = val_map_get(root, "files");
-	struct appspec *spec = p->spec;
 	struct appspec_rval r;
 
 	appspec_rvalue(&p->src, files, &r);
@@ -326,56 +401,10 @@ static void parse_files(struct parse *p, const struct val *root)
 	}
 	for (size_t i = 0; i < files->seq.n; i++) {
 		const struct val *m = files->seq.v[i];
-		const struct val *src, *dst;
-		struct appspec_file f = { .line = m->line + 1 };
+		struct val *tmp = m->type == VAL_STR ? string_entry(m) : NULL;
 
-		if (m->type != VAL_MAP) {
-			structure(p, m,
-				  "a 'files' entry must be a map with "
-				  "'source' and 'destination'");
-			continue;
-		}
-		src = val_map_get(m, "source");
-		dst = val_map_get(m, "destination");
-		if (!src || src->type == VAL_NULL) {
-			error_at(p, m, "missing_source",
-				 "The deployment failed because the "
-				 "application specification file specifies a "
-				 "destination file, but no source file. Update "
-				 "the files section of the AppSpec file, and "
-				 "then try again.");
-			continue;
-		}
-		f.source = appspec_scalar_text(&p->src, src);
-		if (!dst || dst->type == VAL_NULL) {
-			error_at(p, m, "missing_destination",
-				 "The deployment failed because the "
-				 "application specification file specifies "
-				 "only a source file (%s). Add the name of the "
-				 "destination file to the files section of the "
-				 "AppSpec file, and then try again.",
-				 f.source ? f.source : "");
-			free(f.source);
-			continue;
-		}
-		f.destination = appspec_scalar_text(&p->src, dst);
-		if (!f.source || !f.destination) {
-			structure(p, m,
-				  "'source' and 'destination' must be "
-				  "paths");
-			free(f.source);
-			free(f.destination);
-			continue;
-		}
-		if (f.destination[0] != '/')
-			warn_at(p, dst->line, "relative_path",
-				"destination '%s' is not an absolute path (the "
-				"agent resolves it from its own directory)",
-				f.destination);
-		warn_unknown_keys(p, m, file_keys, "a 'files' entry");
-		spec->files = xrealloc(spec->files,
-				       st_mult(spec->nfiles + 1, sizeof(f)));
-		spec->files[spec->nfiles++] = f;
+		parse_file(p, tmp ? tmp : m);
+		val_free(tmp);
 	}
 }
 
@@ -645,6 +674,7 @@ static void parse_feb(struct parse *p, const struct val *root)
 {
 	const struct val *v = val_map_get(root, "file_exists_behavior");
 	struct appspec_rval r;
+	char *text;
 
 	appspec_rvalue(&p->src, v, &r);
 	if (r.type == APPSPEC_R_NIL)
@@ -659,6 +689,7 @@ static void parse_feb(struct parse *p, const struct val *root)
 	}
 	if (p->spec->file_exists_behavior)
 		return;
+	text = appspec_ruby_to_s(&p->src, v);
 	error_at(
 		p, v, "invalid_file_exists_behavior",
 		"The deployment failed because an invalid file_exists_behavior "
@@ -666,7 +697,8 @@ static void parse_feb(struct parse *p, const struct val *root)
 		"file. Make sure your AppSpec file specifies one of "
 		"DISALLOW,OVERWRITE,RETAIN as the file_exists_behavior, and "
 		"then try again.",
-		r.s);
+		text);
+	free(text);
 }
 
 /* ---- loading --------------------------------------------------------- */

@@ -19,7 +19,6 @@ struct appspec_src {
 	struct buf esc;	  /* the text, UTF-8 escaped for the loader */
 	const char *text; /* = esc.ptr */
 	size_t len;
-	size_t width;  /* indentation the loader removed from each line */
 	size_t *lines; /* offset of each line's start */
 	size_t nlines;
 };
@@ -63,6 +62,8 @@ void appspec_rvalue(const struct appspec_src *src, const struct val *v,
 bool appspec_rtruthy(const struct appspec_rval *r);
 /* A scalar's to_s (malloc'd), or NULL for a list or a map. */
 char *appspec_scalar_text(const struct appspec_src *src, const struct val *v);
+/* Ruby's to_s of any value ("#{v}"): lists and maps as inspect. */
+char *appspec_ruby_to_s(const struct appspec_src *src, const struct val *v);
 /* Ruby's String#to_i and String#strip. */
 long long appspec_ruby_to_i(const char *s);
 char *appspec_ruby_strip(const char *s);

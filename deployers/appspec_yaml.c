@@ -13,7 +13,9 @@
 
 #include "appspec_int.h"
 #include "buf.h"
+#include "error.h"
 #include "loader.h"
+#include "msg.h"
 #include "val.h"
 #include "xalloc.h"
 
@@ -145,32 +147,19 @@ static void unescape_tree(struct val *v)
 
 /* ---- scalars as Psych reads them ------------------------------------ */
 
-/* The loader's width: the spaces before the first non-space character. */
-static size_t text_width(const char *t, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t sp = 0;
-
-		while (i + sp < len && t[i + sp] == ' ')
-			sp++;
-		if (i + sp < len && !isspace((unsigned char)t[i + sp]))
-			return sp;
-		i += sp ? sp : 1;
-	}
-	return 0;
-}
-
 static void index_lines(struct appspec_src *p)
 {
 	size_t alloc = 0;
 
 	XGROW(p->lines, alloc, 1);
 	p->lines[p->nlines++] = 0;
+	/* libyaml's line breaks: "\r\n", "\r" and "\n". */
 	for (size_t i = 0; i < p->len; i++) {
-		if (p->text[i] != '\n')
+		if (p->text[i] != '\n' && p->text[i] != '\r')
 			continue;
+		if (p->text[i] == '\r' && i + 1 < p->len &&
+		    p->text[i + 1] == '\n')
+			i++;
 		XGROW(p->lines, alloc, p->nlines + 1);
 		p->lines[p->nlines++] = i + 1;
 	}
@@ -185,9 +174,6 @@ const char *appspec_node_src(const struct appspec_src *p, const struct val *v)
 		return NULL;
 	i = p->lines[v->line];
 	col = (size_t)v->col;
-	if (p->width && p->len - i >= p->width &&
-	    strspn(p->text + i, " ") >= p->width)
-		col += p->width;
 	if (col > p->len - i)
 		return NULL;
 	return p->text + i + col;
@@ -296,10 +282,10 @@ static void ruby_float_s(double f, char *out, size_t cap)
 			digits[nd++] = *c;
 	digits[nd] = '\0';
 	decpt = exp + 1;
-	if (decpt > 0 && decpt <= 16 && decpt >= nd)
+	if (decpt > 0 && decpt <= 15 && decpt >= nd)
 		snprintf(out, cap, "%s%s%.*d.0", f < 0 ? "-" : "", digits,
 			 decpt - nd, 0);
-	else if (decpt > 0 && decpt <= 16)
+	else if (decpt > 0 && decpt <= 15)
 		snprintf(out, cap, "%s%.*s.%s", f < 0 ? "-" : "", decpt, digits,
 			 digits + decpt);
 	else if (decpt > -4 && decpt <= 0)
@@ -463,23 +449,89 @@ void appspec_inspect(struct buf *b, const struct appspec_src *p,
 	}
 }
 
+char *appspec_ruby_to_s(const struct appspec_src *src, const struct val *v)
+{
+	struct appspec_rval r;
+	struct buf b = BUF_INIT;
+
+	appspec_rvalue(src, v, &r);
+	if (r.type != APPSPEC_R_SEQ && r.type != APPSPEC_R_MAP)
+		return xstrdup(r.s);
+	appspec_inspect(&b, src, v);
+	return buf_detach(&b, NULL);
+}
+
 /* ---- loading ----------------------------------------------------------- */
+
+/* Positions were taken with the "#\n" line in front: one line up. */
+static void shift_lines(struct val *v)
+{
+	if (v->line > 0)
+		v->line--;
+	if (v->type == VAL_SEQ)
+		for (size_t i = 0; i < v->seq.n; i++)
+			shift_lines(v->seq.v[i]);
+	if (v->type != VAL_MAP)
+		return;
+	for (size_t i = 0; i < v->map.n; i++) {
+		if (v->map.v[i].line > 0)
+			v->map.v[i].line--;
+		shift_lines(v->map.v[i].v);
+	}
+}
+
+/* The loader's "NAME:LINE:COL: ... (started at line N)", one line up. */
+static int shift_message(int err, const char *name)
+{
+	const char *msg = err_msg(), *p = msg + strlen(name), *at;
+	struct buf b = BUF_INIT;
+	char *end;
+	long n;
+
+	if (strncmp(msg, name, strlen(name)) || *p != ':')
+		return err;
+	n = strtol(p + 1, &end, 10);
+	buf_add(&b, msg, (size_t)(p - msg));
+	buf_addf(&b, ":%ld", n > 1 ? n - 1 : n);
+	at = strstr(end, "(started at line ");
+	if (at) {
+		buf_add(&b, end, (size_t)(at - end));
+		n = strtol(at + 17, &end, 10);
+		buf_addf(&b, "(started at line %ld", n > 1 ? n - 1 : n);
+	}
+	buf_addstr(&b, end);
+	err = err_set(err, "%s", b.ptr);
+	buf_release(&b);
+	return err;
+}
 
 int appspec_yaml_load(struct val **out, struct appspec_src *src,
 		      const char *text, size_t len, const char *name,
 		      struct msgs *msgs)
 {
+	struct buf in = BUF_INIT;
 	struct val *root = NULL;
 	int err;
 
 	escape_text(&src->esc, text, len);
 	src->text = src->esc.ptr;
 	src->len = src->esc.len;
-	src->width = text_width(src->text, src->len);
 	index_lines(src);
-	err = loader_load(&root, src->text, src->len, name, msgs, NULL);
+	/*
+	 * The loader removes the first line's indentation from every line,
+	 * as travis-yml does; Psych does not.  A comment line in front keeps
+	 * the text as it is.
+	 */
+	buf_addstr(&in, "#\n");
+	buf_add(&in, src->text, src->len);
+	err = loader_load(&root, in.ptr, in.len, name, msgs, NULL);
+	buf_release(&in);
 	if (err < 0)
-		return err;
+		return shift_message(err, name);
+	for (size_t i = 0; msgs && i < msgs->n; i++)
+		if (msgs->v[i].line > 0)
+			msgs->v[i].line--;
+	shift_lines(root);
 	unescape_tree(root);
 	*out = root;
 	return 0;
