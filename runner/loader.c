@@ -450,16 +450,24 @@ static bool parse_sexagesimal(const char *s, long long *out)
 	{
 		struct svec f = SVEC_INIT;
 
-		svec_split(&f, s, ":", false);
-		for (size_t e = 0; e < f.n; e++) {
-			long long mult = 1;
-			long long v = strtoll(f.v[e], NULL, 10);
+		bool big = false;
 
+		svec_split(&f, s, ":", false);
+		for (size_t e = 0; e < f.n && !big; e++) {
+			long long mult = 1, v, term;
+
+			errno = 0;
+			v = strtoll(f.v[e], NULL, 10);
 			for (int k = 0; k < llabs((long long)e - 2); k++)
 				mult *= 60;
-			total += v * mult;
+			/* Ruby's integers do not overflow; ours stay text then */
+			big = errno == ERANGE ||
+			      __builtin_mul_overflow(v, mult, &term) ||
+			      __builtin_add_overflow(total, term, &total);
 		}
 		svec_release(&f);
+		if (big)
+			return false;
 	}
 	*out = total;
 	return true;
