@@ -23,7 +23,9 @@ for s in tests/suites/*.sh; do
 		[ $want = yes ] || continue
 	fi
 	echo "=== suite $name"
-	sh "$s" 2>&1 | tee "$log"
+	shell=sh
+	head -n 1 "$s" | grep -q bash && shell=bash
+	$shell "$s" 2>&1 | tee "$log"
 	rc=$?
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
