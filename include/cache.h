@@ -101,6 +101,8 @@ struct cache_s3_conf {
  *   quota: 10GiB           all repositories together (0: none)
  *   repo_quota: 2GiB       each repository (0: none)
  *   timeout: 3m            when .travis.yml's cache.timeout is absent
+ *   memory_dir: /dev/shm   a tmpfs for the trees copied out of a
+ *                          container when they fit ("": never)
  *   s3: {bucket, prefix, region, endpoint, path_style, access_key_id,
  *        secret_access_key, session_token, profile}
  */
@@ -113,6 +115,7 @@ struct cache_conf {
 	int level;
 	uint64_t quota, repo_quota; /* bytes; 0: no limit */
 	long timeout;		    /* seconds */
+	char *memory_dir;	    /* tmpfs for scratch trees; NULL: none */
 	struct cache_s3_conf s3;
 };
 
@@ -201,10 +204,11 @@ void cache_job_free(struct cache_job *cj);
  * `as` (an absolute path): one line per directory, file, symlink or
  * special file below and including `dir`, with its type, mode, SHA-256
  * (files) or target (symlinks) and its path (escaped: '\\', '\n', '\t'
- * and control bytes as \ooo).  Stops with FY_ECANCELED when *cancel.
+ * and control bytes as \ooo).  *bytes (may be NULL) grows by the files'
+ * sizes.  Stops with FY_ECANCELED when *cancel.
  */
 int cache_manifest(struct buf *out, const char *dir, const char *as,
-		   const atomic_bool *cancel);
+		   uint64_t *bytes, const atomic_bool *cancel);
 /* Sort the lines of a manifest by path (after joining several). */
 void cache_manifest_sort(struct buf *m);
 /*
@@ -230,6 +234,7 @@ struct cache_meta {
 	char *sums;    /* object name of the checksums, or NULL */
 	enum tarball_format format;
 	uint64_t size;
+	uint64_t content;     /* bytes of the files in it; 0: unknown */
 	char sha256[65];      /* of the archive */
 	char sums_sha256[65]; /* of the checksums */
 	time_t created;

@@ -30,8 +30,8 @@
 
 static const char *const conf_keys[] = { "enabled",	"store",   "dir",
 					 "compression", "level",   "quota",
-					 "repo_quota",	"timeout", "s3",
-					 NULL };
+					 "repo_quota",	"timeout", "memory_dir",
+					 "s3",		NULL };
 static const char *const s3_keys[] = { "bucket",
 				       "prefix",
 				       "region",
@@ -179,6 +179,9 @@ static int conf_key(struct cache_conf *c, const char *key, const struct val *v)
 		if (!err)
 			*(!strcmp(key, "quota") ? &c->quota : &c->repo_quota) =
 				n;
+	} else if (!strcmp(key, "memory_dir")) {
+		free(c->memory_dir);
+		c->memory_dir = *t ? xstrdup(t) : NULL;
 	} else if (!strcmp(key, "timeout")) {
 		err = ferryconf_duration(t, &c->timeout);
 		if (!err && c->timeout <= 0)
@@ -203,6 +206,7 @@ int cache_conf_parse(struct cache_conf *out, const struct val *section,
 	c.quota = CACHE_QUOTA;
 	c.repo_quota = CACHE_REPO_QUOTA;
 	c.timeout = CACHE_TIMEOUT;
+	c.memory_dir = xstrdup("/dev/shm");
 	if (section && section->type == VAL_BOOL) {
 		c.enabled = section->b;
 	} else if (section && section->type != VAL_NULL) {
@@ -256,6 +260,7 @@ static void free_secret(char **s)
 void cache_conf_release(struct cache_conf *c)
 {
 	free(c->dir);
+	free(c->memory_dir);
 	free(c->s3.bucket);
 	free(c->s3.prefix);
 	free(c->s3.region);
@@ -680,7 +685,7 @@ static void escape_path(struct buf *out, const char *s)
 }
 
 static int manifest_line(struct buf *out, const char *path, const char *as,
-			 const struct stat *st)
+			 const struct stat *st, uint64_t *bytes)
 {
 	unsigned char digest[CRYPTO_MAX_DIGEST];
 	char hex[65];
@@ -696,6 +701,8 @@ static int manifest_line(struct buf *out, const char *path, const char *as,
 		crypto_hex(hex, digest, 32);
 		buf_addf(out, "\tf%04o\t%s\n", (unsigned)(st->st_mode & 07777),
 			 hex);
+		if (bytes)
+			*bytes += (uint64_t)st->st_size;
 	} else if (S_ISLNK(st->st_mode)) {
 		char target[4096];
 		ssize_t n = readlink(path, target, sizeof(target) - 1);
@@ -715,7 +722,7 @@ static int manifest_line(struct buf *out, const char *path, const char *as,
 }
 
 static int walk(struct buf *out, struct buf *path, struct buf *as,
-		const atomic_bool *cancel)
+		uint64_t *bytes, const atomic_bool *cancel)
 {
 	struct stat st;
 	DIR *d;
@@ -725,7 +732,7 @@ static int walk(struct buf *out, struct buf *path, struct buf *as,
 		return err_set(FY_ECANCELED, "the cache operation was stopped");
 	if (lstat(path->ptr, &st) < 0)
 		return err_errno("cannot read '%s'", path->ptr);
-	err = manifest_line(out, path->ptr, as->ptr, &st);
+	err = manifest_line(out, path->ptr, as->ptr, &st, bytes);
 	if (err < 0 || !S_ISDIR(st.st_mode))
 		return err;
 	d = opendir(path->ptr);
@@ -746,7 +753,7 @@ static int walk(struct buf *out, struct buf *path, struct buf *as,
 			continue;
 		buf_addf(path, "/%s", de->d_name);
 		buf_addf(as, "%s%s", as->len > 1 ? "/" : "", de->d_name);
-		err = walk(out, path, as, cancel);
+		err = walk(out, path, as, bytes, cancel);
 		buf_setlen(path, plen);
 		buf_setlen(as, alen);
 	}
@@ -755,14 +762,14 @@ static int walk(struct buf *out, struct buf *path, struct buf *as,
 }
 
 int cache_manifest(struct buf *out, const char *dir, const char *as,
-		   const atomic_bool *cancel)
+		   uint64_t *bytes, const atomic_bool *cancel)
 {
 	struct buf path = BUF_INIT, name = BUF_INIT;
 	int err;
 
 	buf_addstr(&path, dir);
 	buf_addstr(&name, as);
-	err = walk(out, &path, &name, cancel);
+	err = walk(out, &path, &name, bytes, cancel);
 	buf_release(&path);
 	buf_release(&name);
 	return err;

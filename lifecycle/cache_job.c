@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,9 +48,9 @@ struct cache_job {
 	struct cache_store *store;
 	char *repo, *name;
 	struct svec groups;
-	char *tmp;  /* host scratch directory */
-	char *tree; /* the fetched archive, extracted; NULL: none */
+	char *tmp; /* host scratch directory */
 	bool fetched;
+	uint64_t content;  /* bytes of the fetched archive's files */
 	struct buf sums;   /* checksums of the fetched archive */
 	struct svec paths; /* directories added, clean absolute paths */
 	long timeout;	   /* seconds */
@@ -153,20 +154,13 @@ static long job_timeout(const struct val *job, long dflt)
  * (caches can be large; /tmp may be memory), where a local store's
  * archive is written in place.  Ones a crash left for a day go.
  */
-static int scratch_dir(char **out, const char *dir)
+/* Remove what a crash left in `base`: `prefix`* older than a day. */
+static void remove_stale(const char *base, const char *prefix)
 {
-	char *base = fs_join(dir, ".tmp"), *path;
 	time_t old = time(NULL) - 24 * 3600;
+	DIR *d = opendir(base);
 	struct dirent *de;
-	DIR *d;
-	int err;
 
-	err = fs_mkdir_p(base, 0700);
-	if (err < 0) {
-		free(base);
-		return err;
-	}
-	d = opendir(base);
 	for (;;) {
 		struct stat st;
 		char *p;
@@ -174,15 +168,28 @@ static int scratch_dir(char **out, const char *dir)
 		de = d ? readdir(d) : NULL;
 		if (!de)
 			break;
-		if (strncmp(de->d_name, "job-", 4))
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;
 		p = fs_join(base, de->d_name);
-		if (!lstat(p, &st) && st.st_mtime < old)
+		if (!lstat(p, &st) && S_ISDIR(st.st_mode) && st.st_mtime < old)
 			fs_rm_rf(p);
 		free(p);
 	}
 	if (d)
 		closedir(d);
+}
+
+static int scratch_dir(char **out, const char *dir)
+{
+	char *base = fs_join(dir, ".tmp"), *path;
+	int err;
+
+	err = fs_mkdir_p(base, 0700);
+	if (err < 0) {
+		free(base);
+		return err;
+	}
+	remove_stale(base, "job-");
 	path = xasprintf("%s/job-XXXXXX", base);
 	free(base);
 	if (!mkdtemp(path)) {
@@ -192,6 +199,54 @@ static int scratch_dir(char **out, const char *dir)
 	}
 	*out = path;
 	return 0;
+}
+
+/*
+ * A directory in memory (conf.memory_dir, a tmpfs) for a tree of
+ * `bytes` in `files` entries, when it has room for twice that; NULL
+ * when it has not, or the size is not known: the disk scratch is used.
+ * Creating many files is what copying a cache costs most on a disk
+ * (inode allocation), and nothing of it needs to last.
+ */
+static char *mem_dir(const struct cache_job *cj, uint64_t bytes, size_t files)
+{
+	uint64_t need = bytes + (uint64_t)files * 4096;
+	struct statvfs vf;
+	char *path;
+
+	if (!cj->conf.memory_dir || !bytes ||
+	    statvfs(cj->conf.memory_dir, &vf) < 0 ||
+	    (uint64_t)vf.f_bavail * vf.f_frsize < need * 2 + (256ull << 20))
+		return NULL;
+	remove_stale(cj->conf.memory_dir, "ferry-cache-");
+	path = xasprintf("%s/ferry-cache-XXXXXX", cj->conf.memory_dir);
+	if (!mkdtemp(path)) {
+		log_debug("cache: cannot create '%s'", path);
+		free(path);
+		return NULL;
+	}
+	log_debug("cache: a tree of %llu bytes in '%s'",
+		  (unsigned long long)need, path);
+	return path;
+}
+
+/* The lines (entries) of a manifest. */
+static size_t count_lines(const struct buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->len; i++)
+		n += b->ptr[i] == '\n';
+	return n;
+}
+
+/* Remove a scratch tree now if it is in memory (else with the job's). */
+static void drop_tree(char **dir, bool in_memory)
+{
+	if (*dir && in_memory)
+		fs_rm_rf(*dir);
+	free(*dir);
+	*dir = NULL;
 }
 
 static struct cache_job *job_new(const struct cache_ctx *ctx)
@@ -236,7 +291,6 @@ void cache_job_free(struct cache_job *cj)
 	if (cj->tmp)
 		fs_rm_rf(cj->tmp);
 	free(cj->tmp);
-	free(cj->tree);
 	cache_store_free(cj->store);
 	cache_conf_release(&cj->conf);
 	free(cj->repo);
@@ -280,8 +334,8 @@ static int hashed_pull(void *dst, size_t cap, size_t *got, void *payload)
 	return 0;
 }
 
-/* Extract the archive into cj->tree, checking its SHA-256. */
-static int extract_hit(struct cache_job *cj, const struct cache_hit *hit,
+/* Extract the archive into `tree`, checking its SHA-256. */
+static int extract_hit(const char *tree, const struct cache_hit *hit,
 		       const struct watch *w)
 {
 	struct hashed_read r = { -1, NULL, NULL, w };
@@ -290,12 +344,11 @@ static int extract_hit(struct cache_job *cj, const struct cache_hit *hit,
 	size_t got;
 	int err;
 
-	cj->tree = fs_join(cj->tmp, "tree");
 	r.fd = open(hit->path, O_RDONLY | O_CLOEXEC);
 	if (r.fd < 0)
 		return err_errno("cannot read the cache archive");
 	r.h = crypto_hash_new(CRYPTO_SHA256);
-	err = tarball_extract(cj->tree, 0, hashed_pull, &r);
+	err = tarball_extract(tree, 0, hashed_pull, &r);
 	/* libarchive may stop before the end: hash the rest too */
 	while (!err) {
 		err = hashed_pull(buf, sizeof(buf), &got, &r);
@@ -312,11 +365,6 @@ static int extract_hit(struct cache_job *cj, const struct cache_hit *hit,
 	}
 	crypto_hash_free(r.h);
 	close(r.fd);
-	if (err < 0) {
-		fs_rm_rf(cj->tree);
-		free(cj->tree);
-		cj->tree = NULL;
-	}
 	return err;
 }
 
@@ -437,10 +485,16 @@ static int restore_via_host(struct cache_job *cj, const struct cache_ctx *ctx,
 {
 	struct tarball_opts o = TARBALL_OPTS_INIT;
 	struct checked_pack cp = { NULL, w };
+	char *tree = mem_dir(cj, hit->meta.content, count_lines(&hit->sums));
+	bool in_memory = tree != NULL;
 	size_t n = 0;
 	int err;
 
-	err = extract_hit(cj, hit, w);
+	if (!tree) {
+		tree = fs_join(cj->tmp, "tree");
+		fs_rm_rf(tree);
+	}
+	err = extract_hit(tree, hit, w);
 	if (!err) {
 		o.uid = o.gid = 0;
 		err = tarball_pack_new(&cp.p, &o);
@@ -448,7 +502,7 @@ static int restore_via_host(struct cache_job *cj, const struct cache_ctx *ctx,
 	/* only what the archive holds: never the parents' modes */
 	for (size_t i = 0; !err && i < hit->meta.paths.n; i++) {
 		const char *p = hit->meta.paths.v[i];
-		char *host = xasprintf("%s%s", cj->tree, p);
+		char *host = xasprintf("%s%s", tree, p);
 
 		if (*p == '/' && !strstr(p, "/..") && fs_exists(host)) {
 			err = tarball_pack_add(cp.p, host, p + 1);
@@ -460,6 +514,7 @@ static int restore_via_host(struct cache_job *cj, const struct cache_ctx *ctx,
 		err = docker_archive_put(d, ctx->container, "/", false,
 					 checked_pull, &cp);
 	tarball_pack_free(cp.p);
+	drop_tree(&tree, in_memory);
 	return err;
 }
 
@@ -536,6 +591,7 @@ static int do_fetch(struct cache_job *cj, const struct cache_ctx *ctx,
 		goto out;
 	}
 	cj->fetched = true;
+	cj->content = hit.meta.content;
 	buf_reset(&cj->sums);
 	buf_add(&cj->sums, hit.sums.ptr, hit.sums.len);
 	if (cache_store_touch(cj->store, key) < 0)
@@ -718,7 +774,8 @@ static void say_changes(const struct cache_job *cj, const struct cache_ctx *ctx,
 /* Copy the added directories out and take their checksums. */
 static int copy_out(struct cache_job *cj, const struct cache_ctx *ctx,
 		    struct docker *d, const char *dir, struct svec *hosts,
-		    struct svec *paths, struct buf *sums, const struct watch *w)
+		    struct svec *paths, struct buf *sums, uint64_t *bytes,
+		    const struct watch *w)
 {
 	int err = 0;
 
@@ -737,7 +794,7 @@ static int copy_out(struct cache_job *cj, const struct cache_ctx *ctx,
 		host = fs_join(sub, fs_basename(p));
 		free(sub);
 		if (!err)
-			err = cache_manifest(sums, host, p, &w->stop);
+			err = cache_manifest(sums, host, p, bytes, &w->stop);
 		if (!err) {
 			svec_push(hosts, host);
 			svec_push(paths, p);
@@ -758,13 +815,21 @@ static int do_push(struct cache_job *cj, const struct cache_ctx *ctx,
 	struct cache_meta m = CACHE_META_INIT;
 	struct svec hosts = SVEC_INIT, paths = SVEC_INIT;
 	struct buf sums = BUF_INIT;
-	char *dir = fs_join(cj->tmp, "push"), *key = NULL, *archive = NULL;
+	char *dir = NULL, *key = NULL, *archive = NULL;
+	bool in_memory = false;
 	size_t evicted = 0;
 	int err;
 
-	fs_rm_rf(dir);
+	/* about the size of what was fetched, if anything was */
+	if (cj->fetched)
+		dir = mem_dir(cj, cj->content, count_lines(&cj->sums));
+	in_memory = dir != NULL;
+	if (!dir) {
+		dir = fs_join(cj->tmp, "push");
+		fs_rm_rf(dir);
+	}
 	buf_set_limit(&sums, SUMS_MAX);
-	err = copy_out(cj, ctx, d, dir, &hosts, &paths, &sums, w);
+	err = copy_out(cj, ctx, d, dir, &hosts, &paths, &sums, &m.content, w);
 	if (err < 0)
 		goto out;
 	if (cj->fetched && sums.len == cj->sums.len &&
@@ -815,7 +880,7 @@ out:
 	if (archive && cj->store)
 		cache_store_abort(cj->store, archive);
 	free(archive);
-	free(dir);
+	drop_tree(&dir, in_memory);
 	free(key);
 	cache_meta_release(&m);
 	svec_release(&hosts);
@@ -860,14 +925,8 @@ int cache_handoff(struct cache_job **state, const struct cache_ctx *ctx,
 		     what, cj->timeout);
 	else if (err < 0 && !atomic_load(&w.stop))
 		warn(ctx, "cache %s: %s", what, err_msg());
-	if (err < 0 && !strcmp(what, "fetch")) {
-		/* half an extraction is no cache */
-		if (cj->tree)
-			fs_rm_rf(cj->tree);
-		free(cj->tree);
-		cj->tree = NULL;
-		cj->fetched = false;
-	}
+	if (err < 0 && !strcmp(what, "fetch"))
+		cj->fetched = false; /* half a restore is no cache */
 	docker_close(d);
 	return 0;
 }

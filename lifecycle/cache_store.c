@@ -62,6 +62,8 @@ void cache_meta_write(struct buf *out, const struct cache_meta *m)
 	val_map_set(v, "format", val_str(cache_format_ext(m->format)));
 	val_map_set(v, "size", val_strf("%llu", (unsigned long long)m->size));
 	val_map_set(v, "sha256", val_str(m->sha256));
+	val_map_set(v, "content_size",
+		    val_strf("%llu", (unsigned long long)m->content));
 	if (m->sums) {
 		val_map_set(v, "sums", val_str(m->sums));
 		val_map_set(v, "sums_sha256", val_str(m->sums_sha256));
@@ -96,6 +98,7 @@ int cache_meta_parse(struct cache_meta *out, const char *json, size_t len)
 	struct cache_meta m = CACHE_META_INIT;
 	struct val *v = NULL;
 	const char *archive, *sums, *format, *sha, *ssha, *size, *created;
+	const char *content;
 	const struct val *paths;
 	char *end;
 	int err;
@@ -133,6 +136,8 @@ int cache_meta_parse(struct cache_meta *out, const char *json, size_t len)
 		goto out;
 	}
 	m.created = created ? (time_t)strtoll(created, NULL, 10) : 0;
+	content = val_text(val_map_get(v, "content_size"));
+	m.content = content ? strtoull(content, NULL, 10) : 0;
 	m.archive = xstrdup(archive);
 	m.sums = sums ? xstrdup(sums) : NULL;
 	snprintf(m.sha256, sizeof(m.sha256), "%s", sha);

@@ -43,7 +43,7 @@ bad() {
 run() {
 	local name=$1 dir=$2 rc
 	shift 2
-	"$FERRY" run --plain --image "$IMG" --log-dir "$top/logs-$name" \
+	"$FERRY" $GLOBAL run --plain --image "$IMG" --log-dir "$top/logs-$name" \
 		"$@" "$dir" >"$top/$name.out" 2>&1
 	rc=$?
 	cat "$top/logs-$name"/*.log 2>/dev/null | tr '\r' '\n' |
@@ -147,18 +147,25 @@ expect r6 "cache: a corrupt archive is reported and ignored" 0 $? \
 	"marker=none" "cache uploaded"
 
 # zstd on an engine that cannot extract it: restored through the host
-printf 'cache:\n  compression: zstd\n' >"$top/zstd.yml"
+mkdir -p "$top/mem"
+printf 'cache:\n  compression: zstd\n  memory_dir: %s\n' "$top/mem" >"$top/zstd.yml"
 z=$top/zproj
 mkdir -p "$z"
 cp "$p/.travis.yml" "$z/.travis.yml"
 run z1 "$z" --config "$top/zstd.yml"
 expect z1 "cache: zstd: stored" 0 $? "uploading master/" ".tar.zst" \
 	"cache uploaded"
-run z2 "$z" --config "$top/zstd.yml"
+GLOBAL="-v -v" run z2 "$z" --config "$top/zstd.yml"
 expect z2 "cache: zstd: restored with modes and symlinks" 0 $? \
 	"found cache" "marker=two" "mode 750 ~/stuff/bin/tool" \
 	"mode 604 vendor/deps/lib.txt" "link=bin/tool" \
 	"nothing changed, not updating cache"
+[ "$(grep -c "cache: a tree of .* bytes in '$top/mem/ferry-cache-" "$top/z2.out")" = 2 ] &&
+	ok "cache: zstd: restored and checked in memory_dir" ||
+	bad "cache: zstd: memory_dir not used: $(grep 'cache:' "$top/z2.out" | head -5)"
+[ -z "$(ls -A "$top/mem")" ] &&
+	ok "cache: zstd: the trees in memory_dir are gone after the jobs" ||
+	bad "cache: memory_dir left: $(ls -A "$top/mem")"
 zstd_archive=$(find "$STORE/local/zproj" -name '*@*.tar.zst' | head -1)
 [ -n "$zstd_archive" ] && zstd -t -q "$zstd_archive" 2>/dev/null &&
 	tar --zstd -tf "$zstd_archive" | grep -qx 'home/travis/stuff/bin/tool' &&

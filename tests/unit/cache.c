@@ -396,7 +396,7 @@ static int manifest_of(struct buf *m, const char *dir, const char *as)
 	int err;
 
 	buf_reset(m);
-	err = cache_manifest(m, dir, as, NULL);
+	err = cache_manifest(m, dir, as, NULL, NULL);
 	if (!err)
 		cache_manifest_sort(m);
 	return err;
@@ -520,6 +520,7 @@ void test_cache__meta(void)
 	m.sums = xstrdup("n@0123.sums");
 	m.format = TARBALL_TAR_GZ;
 	m.size = 123456789012ull;
+	m.content = 987654321098ull;
 	memset(m.sha256, 'a', 64);
 	memset(m.sums_sha256, 'b', 64);
 	m.created = 1700000000;
@@ -530,6 +531,7 @@ void test_cache__meta(void)
 	check_str(r.sums, m.sums);
 	check_int(r.format, ==, TARBALL_TAR_GZ);
 	check_int(r.size, ==, 123456789012ull);
+	check_int(r.content, ==, 987654321098ull);
 	check_str(r.sha256, m.sha256);
 	check_str(r.sums_sha256, m.sums_sha256);
 	check_int(r.created, ==, 1700000000);
