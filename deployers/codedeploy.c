@@ -32,6 +32,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "svec.h"
 #include "tarball.h"
 #include "val.h"
 #include "xalloc.h"
@@ -570,11 +571,115 @@ static char *error_information(const struct val *info)
 			 msg ? msg : "");
 }
 
+/* ---- why instances failed (beyond dpl) ---- */
+
+#define CD_MAX_TARGETS 25 /* BatchGetDeploymentTargets' limit */
+
+/* One failed lifecycle event of an instance, and its diagnostics. */
+static void print_event(struct cd *c, const struct val *ev, struct buf *why)
+{
+	const struct val *d = val_map_get(ev, "diagnostics");
+	const char *name = val_strv(val_map_get(ev, "lifecycleEventName"));
+	const char *code = val_strv(val_map_get(d, "errorCode"));
+	const char *script = val_strv(val_map_get(d, "scriptName"));
+	const char *msg = val_strv(val_map_get(d, "message"));
+	const char *tail = val_strv(val_map_get(d, "logTail"));
+
+	awsdeploy_printf(&c->d, "  %s: Failed: %s%s%s%s%s%s\n",
+			 name ? name : "?", code ? code : "", msg ? ": " : "",
+			 msg ? msg : "", script && *script ? " (script " : "",
+			 script && *script ? script : "",
+			 script && *script ? ")" : "");
+	if (tail && *tail) {
+		struct svec lines = SVEC_INIT;
+
+		svec_split(&lines, tail, "\n", true);
+		awsdeploy_printf(&c->d,
+				 "  the script's output (last lines):\n");
+		for (size_t i = 0; i < lines.n; i++)
+			awsdeploy_printf(&c->d, "    %s\n", lines.v[i]);
+		svec_release(&lines);
+	}
+	if (!why->len)
+		buf_addf(why, "%s: %s%s%s", name ? name : "?", code ? code : "",
+			 msg ? ": " : "", msg ? msg : "");
+}
+
+static void print_target(struct cd *c, const struct val *t, struct buf *why)
+{
+	const struct val *it = val_map_get(t, "instanceTarget");
+	const struct val *evs = val_map_get(it, "lifecycleEvents");
+	const char *tid = val_strv(val_map_get(it, "targetId"));
+	const char *st = val_strv(val_map_get(it, "status"));
+
+	if (!it || !st || strcmp(st, "Failed"))
+		return;
+	awsdeploy_printf(&c->d, "Instance %s: Failed\n", tid ? tid : "?");
+	for (size_t i = 0; evs && evs->type == VAL_SEQ && i < evs->seq.n; i++) {
+		const char *es = val_strv(val_map_get(evs->seq.v[i], "status"));
+
+		if (es && !strcmp(es, "Failed"))
+			print_event(c, evs->seq.v[i], why);
+	}
+}
+
+/*
+ * A failed deployment's errorInformation is about the fleet
+ * (HEALTH_CONSTRAINTS); the instances' lifecycle events say which hook
+ * failed and with what output.  Best effort: a refusal here is a note.
+ */
+static void print_targets(struct cd *c, const char *id, struct buf *why)
+{
+	struct val *in = val_map(), *out = NULL, *got = NULL;
+	const struct val *ids, *targets;
+	char *res = group_arn(c);
+	int err;
+
+	val_map_set(in, "deploymentId", val_str(id));
+	err = aws_json_call(c->cd, "ListDeploymentTargets", in, &out, res);
+	ids = val_map_get(out, "targetIds");
+	if (!err && ids && ids->type == VAL_SEQ && ids->seq.n) {
+		struct val *list = val_seq();
+
+		for (size_t i = 0; i < ids->seq.n && i < CD_MAX_TARGETS; i++)
+			val_seq_push(list, val_dup(ids->seq.v[i]));
+		val_map_set(in, "targetIds", list);
+		err = aws_json_call(c->cd, "BatchGetDeploymentTargets", in,
+				    &got, res);
+	}
+	if (err < 0)
+		awsdeploy_printf(&c->d, "(the instances' diagnostics: %s)\n",
+				 err_msg());
+	targets = val_map_get(got, "deploymentTargets");
+	for (size_t i = 0;
+	     targets && targets->type == VAL_SEQ && i < targets->seq.n; i++)
+		print_target(c, targets->seq.v[i], why);
+	val_free(in);
+	val_free(out);
+	val_free(got);
+	free(res);
+}
+
+/* What the service role needs, when CodeDeploy says it lacks something. */
+static void role_hint(struct cd *c, const char *info_line)
+{
+	if (!info_line || strncmp(info_line, "IAM_ROLE_PERMISSIONS", 20))
+		return;
+	awsdeploy_printf(
+		&c->d,
+		"The deployment group's service role must trust "
+		"codedeploy.amazonaws.com (sts:AssumeRole) and allow what "
+		"CodeDeploy does with it, e.g. with the managed policy "
+		"arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole "
+		"(`ferry iam-policy` prints both)\n");
+}
+
 static int wait_deployed(struct cd *c, const char *id)
 {
 	struct val *in = val_map();
 	char *res = group_arn(c);
 	char *last = NULL, *info_line = NULL;
+	struct buf why = BUF_INIT;
 	double interval, limit, t0 = now_s();
 	int err;
 
@@ -634,9 +739,14 @@ static int wait_deployed(struct cd *c, const char *id)
 	awsdeploy_printf(&c->d, "\n");
 	if (info_line)
 		awsdeploy_printf(&c->d, "errorInformation: %s\n", info_line);
-	err = err_set(FY_EFAIL, "done: %s. (deployment %s%s%s)", last, id,
-		      info_line ? ": " : "", info_line ? info_line : "");
+	role_hint(c, info_line);
+	if (!c->d.dry_run)
+		print_targets(c, id, &why);
+	err = err_set(FY_EFAIL, "done: %s. (deployment %s%s%s%s%s)", last, id,
+		      info_line ? ": " : "", info_line ? info_line : "",
+		      why.len ? "; " : "", why.ptr);
 out:
+	buf_release(&why);
 	val_free(in);
 	free(res);
 	free(last);

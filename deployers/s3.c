@@ -438,7 +438,13 @@ static int prepare(struct s3 *s, struct file_job *f)
 	f->obj.content_type = f->content_type;
 	f->obj.content_encoding = encoding;
 	f->obj.cache_control = f->cache_control;
-	f->obj.acl = s->acl;
+	/*
+	 * dpl sends x-amz-acl: private too; a new object is private without
+	 * it, and the header would need s3:PutObjectAcl and be refused by
+	 * buckets whose ACLs are disabled (BucketOwnerEnforced, S3's default
+	 * since 2023).  The log line still says acl=private, as dpl's.
+	 */
+	f->obj.acl = strcmp(s->acl, "private") ? s->acl : NULL;
 	f->obj.storage_class = s->storage_class;
 	f->obj.sse = s->sse;
 	f->obj.sse_kms_key_id = s->kms_key_id;

@@ -825,6 +825,46 @@ def ecr_determine_resource(self):
 ecr_responses.ECRResponse._determine_resource = ecr_determine_resource
 
 
+def r_batch_check_layer_availability(self):
+    """Which layers the registry behind the front has (moto has none)."""
+    import base64
+    name = self._get_param("repositoryName")
+    if name not in self.ecr_backend.repositories:
+        raise JsonRESTError("RepositoryNotFoundException",
+                            f"The repository with name '{name}' does not "
+                            f"exist in the registry with id '{ACCOUNT}'")
+    front = STATE["registry"]
+    layers, failures = [], []
+    for digest in self._get_param("layerDigests") or []:
+        size = None
+        if front:
+            conn = http.client.HTTPConnection("127.0.0.1", front["upstream"],
+                                              timeout=30)
+            conn.request("HEAD", f"/v2/{name}/blobs/{digest}", headers={
+                "Authorization": "Basic " + base64.b64encode(
+                    front["auth"].encode()).decode()})
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status == 200:
+                size = int(resp.getheader("Content-Length") or 0)
+            conn.close()
+        if size is None:
+            failures.append({"layerDigest": digest,
+                             "failureCode": "MissingLayerDigest",
+                             "failureReason": "Requested layer digest is "
+                                              "not in the repository"})
+        else:
+            layers.append({"layerDigest": digest, "layerSize": size,
+                           "layerAvailability": "AVAILABLE",
+                           "mediaType": "application/vnd.docker.image."
+                                        "rootfs.diff.tar.gzip"})
+    return json.dumps({"layers": layers, "failures": failures})
+
+
+ecr_responses.ECRResponse.batch_check_layer_availability = \
+    r_batch_check_layer_availability
+
+
 def ecr_token_answer(body, headers):
     """GetAuthorizationToken's answer, with a token of the caller's own
     (so that the registry front knows who pushes) whose endpoint is the
