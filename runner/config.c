@@ -225,10 +225,15 @@ static int import_one(struct importer *im, const struct val *entry,
 		r.repo = xstrdup(importer_repo);
 	if (!r.ref && !r.repo && importer_ref)
 		r.ref = xstrdup(importer_ref);
-	source = xasprintf("%s:%s@%s",
-			   r.repo ? r.repo
-				  : (im->opts->repo ? im->opts->repo : ""),
-			   r.path, r.ref ? r.ref : "");
+	/* travis-yml names a source "repo:path@ref"; we leave out what is
+	 * not known (no repository for a local build, no ref) */
+	{
+		const char *repo = r.repo ? r.repo : im->opts->repo;
+
+		source = xasprintf("%s%s%s%s%s", repo ? repo : "",
+				   repo ? ":" : "", r.path, r.ref ? "@" : "",
+				   r.ref ? r.ref : "");
+	}
 	if (cond) {
 		struct val *empty = val_map();
 		bool ok = false;
