@@ -40,6 +40,8 @@ struct val;
  */
 int loader_load(struct val **out, const char *text, size_t len,
 		const char *name, struct msgs *msgs, struct svec *anchors);
+/* Read a file under the size cap (FY_ETOOBIG "PATH:1:1: file too large"). */
+int loader_read_file(struct buf *out, const char *path);
 /* Read and parse a file; `name` in messages is the path as given. */
 int loader_load_file(struct val **out, const char *path, struct msgs *msgs,
 		     struct svec *anchors);

@@ -491,14 +491,8 @@ int config_load(struct travis_config **out, const char *path,
 		const struct config_opts *opts)
 {
 	struct buf b = BUF_INIT;
-	int err;
+	int err = loader_read_file(&b, path);
 
-	buf_set_limit(&b, LOADER_MAX_BYTES + 1);
-	err = fs_read_file(&b, path);
-	if (err == FY_ETOOBIG || (!err && b.len > LOADER_MAX_BYTES))
-		err = err_set(FY_ETOOBIG,
-			      "%s:1:1: file too large (limit %u bytes)", path,
-			      LOADER_MAX_BYTES);
 	if (!err)
 		err = config_load_text(out, path, b.ptr, b.len, opts);
 	buf_release(&b);

@@ -963,18 +963,25 @@ int loader_load(struct val **out, const char *text, size_t len,
 	return err;
 }
 
+int loader_read_file(struct buf *out, const char *path)
+{
+	int err;
+
+	buf_set_limit(out, LOADER_MAX_BYTES + 1);
+	err = fs_read_file(out, path);
+	if (err == FY_ETOOBIG || (!err && out->len > LOADER_MAX_BYTES))
+		err = err_set(FY_ETOOBIG,
+			      "%s:1:1: file too large (limit %u bytes)", path,
+			      LOADER_MAX_BYTES);
+	return err;
+}
+
 int loader_load_file(struct val **out, const char *path, struct msgs *msgs,
 		     struct svec *anchors)
 {
 	struct buf b = BUF_INIT;
-	int err;
+	int err = loader_read_file(&b, path);
 
-	buf_set_limit(&b, LOADER_MAX_BYTES + 1);
-	err = fs_read_file(&b, path);
-	if (err == FY_ETOOBIG || (!err && b.len > LOADER_MAX_BYTES))
-		err = err_set(FY_ETOOBIG,
-			      "%s:1:1: file too large (limit %u bytes)", path,
-			      LOADER_MAX_BYTES);
 	if (!err)
 		err = loader_load(out, b.ptr, b.len, path, msgs, anchors);
 	buf_release(&b);
