@@ -230,6 +230,22 @@ static char *mem_dir(const struct cache_job *cj, uint64_t bytes, size_t files)
 	return path;
 }
 
+/*
+ * After an extraction into `dir`: a filesystem left without room means
+ * a file did not fit.  (tarball.c takes libarchive's ARCHIVE_WARN of a
+ * failed write as success: the file is then short, its size right.)
+ */
+static int check_room(const char *dir)
+{
+	struct statvfs vf;
+
+	if (statvfs(dir, &vf) < 0)
+		return err_errno("cannot check the room left in '%s'", dir);
+	if ((uint64_t)vf.f_bavail * vf.f_frsize < (1u << 20))
+		return err_set(FY_EFAIL, "no space left in '%s'", dir);
+	return 0;
+}
+
 /* The lines (entries) of a manifest. */
 static size_t count_lines(const struct buf *b)
 {
@@ -495,6 +511,8 @@ static int restore_via_host(struct cache_job *cj, const struct cache_ctx *ctx,
 		fs_rm_rf(tree);
 	}
 	err = extract_hit(tree, hit, w);
+	if (!err)
+		err = check_room(tree);
 	if (!err) {
 		o.uid = o.gid = 0;
 		err = tarball_pack_new(&cp.p, &o);
@@ -784,6 +802,8 @@ static int copy_out(struct cache_job *cj, const struct cache_ctx *ctx,
 		char *sub = xasprintf("%s/%zu", dir, i), *host;
 
 		err = docker_archive_get(d, ctx->container, p, sub);
+		if (!err)
+			err = check_room(sub);
 		if (err == FY_ENOTFOUND) {
 			/* gone (before_cache may remove things) */
 			log_debug("cache: '%s' is not in the container", p);
@@ -830,6 +850,20 @@ static int do_push(struct cache_job *cj, const struct cache_ctx *ctx,
 	}
 	buf_set_limit(&sums, SUMS_MAX);
 	err = copy_out(cj, ctx, d, dir, &hosts, &paths, &sums, &m.content, w);
+	if (err < 0 && in_memory && !atomic_load(&w->stop)) {
+		/* grown past the room in memory: again, on the disk */
+		log_debug("cache: in memory: %s", err_msg());
+		drop_tree(&dir, in_memory);
+		in_memory = false;
+		dir = fs_join(cj->tmp, "push");
+		fs_rm_rf(dir);
+		svec_release(&hosts);
+		svec_release(&paths);
+		buf_reset(&sums);
+		m.content = 0;
+		err = copy_out(cj, ctx, d, dir, &hosts, &paths, &sums,
+			       &m.content, w);
+	}
 	if (err < 0)
 		goto out;
 	if (cj->fetched && sums.len == cj->sums.len &&

@@ -177,6 +177,37 @@ gzip_archive=$(find "$STORE/local/proj" -name '*@*.tar.gz' | head -1)
 	ok "cache: gzip: a tar.gz that tar reads, paths relative to /" ||
 	bad "cache: gzip: archive '$gzip_archive' is not what tar -z reads"
 
+# a cache grown past the room in memory_dir: copied out again on the disk
+if [ "$(id -u)" = 0 ] && mkdir -p "$top/small" &&
+	mount -t tmpfs -o size=300m ferry-test "$top/small" 2>/dev/null; then
+	printf 'cache:\n  memory_dir: %s\n' "$top/small" >"$top/small.yml"
+	g1=$top/grow
+	mkdir -p "$g1"
+	printf 'language: shell\ncache:\n  directories: [$HOME/g]\nscript:\n  - if [ -f $HOME/g/a ]; then yes ferry | head -c 360000000 >$HOME/g/big; else echo a >$HOME/g/a; fi\n' \
+		>"$g1/.travis.yml"
+	run g1 "$g1" --config "$top/small.yml"
+	GLOBAL="-v -v" run g2 "$g1" --config "$top/small.yml"
+	expect g2 "cache: grown past memory_dir: stored through the disk" 0 $? \
+		"found cache" "/home/travis/g/big" "cache uploaded"
+	grep -q "cache: in memory: " "$top/g2.out" && [ -z "$(ls -A "$top/small")" ] &&
+		ok "cache: ... after trying memory_dir, which is left empty" ||
+		bad "cache: memory_dir fallback: $(grep 'cache:' "$top/g2.out" | head -3); left: $(ls -A "$top/small")"
+	"$FERRY" cache clear local/grow >/dev/null 2>&1
+	# a full disk: the store itself on the small tmpfs
+	printf 'cache:\n  dir: %s/store\n  memory_dir: ""\n' "$top/small" >"$top/full.yml"
+	run f1 "$g1" --config "$top/full.yml"
+	run f2 "$g1" --config "$top/full.yml"
+	expect f2 "cache: a full disk is a warning and the job passes" 0 $? \
+		"found cache" "cache push: no space left in" "!cache uploaded"
+	run f3 "$g1" --config "$top/full.yml"
+	expect f3 "cache: ... and the stored cache is still the good one" 0 $? \
+		"found cache" "!the cache archive cannot be used"
+	[ -z "$(find "$top/small" -type f ! -path '*/local/*')" ] &&
+		ok "cache: ... and no scratch is left on it" ||
+		bad "cache: left on the full disk: $(find "$top/small" -type f ! -path '*/local/*' | head -3)"
+	umount "$top/small"
+fi
+
 # ---- 3. branches and pull requests fall back to the default branch ----
 g=$top/git
 mkdir -p "$g"
