@@ -34,6 +34,7 @@ struct build_input {
 	long log_silence, hard_limit;
 	size_t log_max;
 	bool list, keep, plain, deploy_dry_run, json;
+	const char *image, *config_file; /* --image, --config */
 	/*
 	 * A pull request from a fork: no secure value, no private settings
 	 * variable (secrets.h).  Also assumed when req.head_repo is given
@@ -41,6 +42,56 @@ struct build_input {
 	 */
 	bool fork;
 };
+
+/*
+ * The options `ferry run` and `ferry build` share.  Add BUILD_OPTIONS to
+ * a getopt_long table (with "j:" in the short options) and pass option
+ * codes to build_option() first.  It returns 1 when it took the option,
+ * 0 when the option is not one of these, or EXIT_USAGE after printing
+ * what is wrong with its value.  After parsing, build_load_conf() loads
+ * ferry's config file (--config) and applies --image.
+ */
+enum {
+	BO_LIST = OPT_FIRST_FREE,
+	BO_JOB,
+	BO_ENV,
+	BO_IMAGE,
+	BO_NETWORK,
+	BO_KEEP,
+	BO_PLAIN,
+	BO_DRY_RUN,
+	BO_LOG_DIR,
+	BO_CONFIG,
+	BO_SILENCE,
+	BO_HARD,
+	BO_LOG_MAX,
+	BO_JSON,
+	BO_FIRST_FREE
+};
+
+/* clang-format off */
+#define BUILD_OPTIONS                                                   \
+	{ "list", no_argument, NULL, BO_LIST },                         \
+	{ "job", required_argument, NULL, BO_JOB },                     \
+	{ "jobs", required_argument, NULL, 'j' },                       \
+	{ "env", required_argument, NULL, BO_ENV },                     \
+	{ "image", required_argument, NULL, BO_IMAGE },                 \
+	{ "network", required_argument, NULL, BO_NETWORK },             \
+	{ "keep", no_argument, NULL, BO_KEEP },                         \
+	{ "plain", no_argument, NULL, BO_PLAIN },                       \
+	{ "deploy-dry-run", no_argument, NULL, BO_DRY_RUN },            \
+	{ "log-dir", required_argument, NULL, BO_LOG_DIR },             \
+	{ "config", required_argument, NULL, BO_CONFIG },               \
+	{ "timeout-silence", required_argument, NULL, BO_SILENCE },     \
+	{ "timeout-hard", required_argument, NULL, BO_HARD },           \
+	{ "log-max", required_argument, NULL, BO_LOG_MAX },             \
+	{ "json", no_argument, NULL, BO_JSON }
+/* clang-format on */
+
+int build_option(struct build_input *in, int opt, const char *arg,
+		 const char *cmd);
+int build_load_conf(struct build_input *in);
+void build_input_release(struct build_input *in);
 
 struct build_outcome {
 	long build_number;

@@ -45,7 +45,7 @@ static const char usage[] =
 	"64 usage, 130 interrupted.\n";
 
 enum {
-	B_BRANCH = OPT_FIRST_FREE + 50,
+	B_BRANCH = BO_FIRST_FREE,
 	B_TAG,
 	B_COMMIT,
 	B_PR,
@@ -53,20 +53,6 @@ enum {
 	B_SSH_KEY,
 	B_CACHE,
 	B_QUIET,
-	B_LIST,
-	B_JOB,
-	B_ENV,
-	B_IMAGE,
-	B_NETWORK,
-	B_KEEP,
-	B_PLAIN,
-	B_DRY_RUN,
-	B_LOG_DIR,
-	B_CONFIG,
-	B_SILENCE,
-	B_HARD,
-	B_LOG_MAX,
-	B_JSON,
 };
 
 struct progress {
@@ -104,21 +90,7 @@ int cmd_build(int argc, char **argv)
 		{ "ssh-key", required_argument, NULL, B_SSH_KEY },
 		{ "cache", required_argument, NULL, B_CACHE },
 		{ "quiet", no_argument, NULL, B_QUIET },
-		{ "list", no_argument, NULL, B_LIST },
-		{ "job", required_argument, NULL, B_JOB },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "env", required_argument, NULL, B_ENV },
-		{ "image", required_argument, NULL, B_IMAGE },
-		{ "network", required_argument, NULL, B_NETWORK },
-		{ "keep", no_argument, NULL, B_KEEP },
-		{ "plain", no_argument, NULL, B_PLAIN },
-		{ "deploy-dry-run", no_argument, NULL, B_DRY_RUN },
-		{ "log-dir", required_argument, NULL, B_LOG_DIR },
-		{ "config", required_argument, NULL, B_CONFIG },
-		{ "timeout-silence", required_argument, NULL, B_SILENCE },
-		{ "timeout-hard", required_argument, NULL, B_HARD },
-		{ "log-max", required_argument, NULL, B_LOG_MAX },
-		{ "json", no_argument, NULL, B_JSON },
+		BUILD_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -134,7 +106,7 @@ int cmd_build(int argc, char **argv)
 	struct vcs_importer importer = { 0 };
 	struct config_fetcher fetcher;
 	struct progress prog = { .tty = isatty(2) };
-	const char *config_file = NULL, *image = NULL, *cache = NULL;
+	const char *cache = NULL;
 	const char *token_env = NULL, *url;
 	char *cache_dir = NULL, *tmp = NULL, *ws = NULL, *cfg = NULL;
 	char prbuf[32];
@@ -143,8 +115,13 @@ int cmd_build(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		int took = build_option(&in, opt, optarg, "build");
 		long n;
 
+		if (took == EXIT_USAGE)
+			return EXIT_USAGE;
+		if (took)
+			continue;
 		switch (opt) {
 		case B_BRANCH:
 			ref.branch = optarg;
@@ -181,70 +158,6 @@ int cmd_build(int argc, char **argv)
 		case B_QUIET:
 			quiet = true;
 			break;
-		case B_LIST:
-			in.list = true;
-			break;
-		case B_JOB:
-			svec_push(&in.only, optarg);
-			break;
-		case 'j':
-			n = cli_number(optarg);
-			if (n < 1)
-				return cli_usage_error(
-					"build", "-j needs a number >= 1");
-			in.parallel = (int)n;
-			break;
-		case B_ENV: {
-			const char *eq = strchr(optarg, '=');
-
-			if (!eq || eq == optarg)
-				return cli_usage_error(
-					"build", "--env needs NAME=VALUE");
-			svec_push_nodup(
-				&in.env_names,
-				xmemdupz(optarg, (size_t)(eq - optarg)));
-			svec_push(&in.env_values, eq + 1);
-			break;
-		}
-		case B_IMAGE:
-			image = optarg;
-			break;
-		case B_NETWORK:
-			in.network = optarg;
-			break;
-		case B_KEEP:
-			in.keep = true;
-			break;
-		case B_PLAIN:
-			in.plain = true;
-			break;
-		case B_DRY_RUN:
-			in.deploy_dry_run = true;
-			break;
-		case B_LOG_DIR:
-			in.log_dir = optarg;
-			break;
-		case B_CONFIG:
-			config_file = optarg;
-			break;
-		case B_SILENCE:
-			if (ferryconf_duration(optarg, &in.log_silence) < 0)
-				return cli_usage_error("build", "%s",
-						       err_msg());
-			break;
-		case B_HARD:
-			if (ferryconf_duration(optarg, &in.hard_limit) < 0)
-				return cli_usage_error("build", "%s",
-						       err_msg());
-			break;
-		case B_LOG_MAX:
-			if (ferryconf_size(optarg, &in.log_max) < 0)
-				return cli_usage_error("build", "%s",
-						       err_msg());
-			break;
-		case B_JSON:
-			in.json = true;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_OK;
@@ -256,12 +169,10 @@ int cmd_build(int argc, char **argv)
 		return cli_usage_error("build",
 				       "which repository? (a URL or path)");
 	url = argv[optind];
-	if (ferryconf_load(&in.conf, config_file) < 0) {
+	if (build_load_conf(&in) < 0) {
 		rc = cli_error(EXIT_ERRORED);
 		goto out;
 	}
-	if (image)
-		in.conf->images.override = xstrdup(image);
 	cache_dir =
 		cache ? xstrdup(cache) : ferryconf_dir(in.conf, "git", true);
 	ro.cache_root = cache_dir;
@@ -338,9 +249,6 @@ out:
 	free(cfg);
 	free(cache_dir);
 	vcs_info_release(&info);
-	ferryconf_free(in.conf);
-	svec_release(&in.only);
-	svec_release(&in.env_names);
-	svec_release(&in.env_values);
+	build_input_release(&in);
 	return rc;
 }

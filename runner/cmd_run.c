@@ -60,23 +60,7 @@ static const char usage[] =
 	"Exit status: 0 every required job passed, 1 a job failed, 2 a job\n"
 	"errored (or bad input), 64 usage, 130 interrupted.\n";
 
-enum {
-	OPT_LIST = OPT_FIRST_FREE,
-	OPT_JOB,
-	OPT_ENV,
-	OPT_IMAGE,
-	OPT_NETWORK,
-	OPT_DIRTY,
-	OPT_KEEP,
-	OPT_PLAIN,
-	OPT_DRY_RUN,
-	OPT_LOG_DIR,
-	OPT_CONFIG,
-	OPT_SILENCE,
-	OPT_HARD,
-	OPT_LOG_MAX,
-	OPT_JSON,
-};
+enum { OPT_DIRTY = BO_FIRST_FREE };
 
 static atomic_bool interrupted;
 
@@ -553,22 +537,8 @@ void build_signals(void)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "list", no_argument, NULL, OPT_LIST },
-		{ "job", required_argument, NULL, OPT_JOB },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "env", required_argument, NULL, OPT_ENV },
-		{ "image", required_argument, NULL, OPT_IMAGE },
-		{ "network", required_argument, NULL, OPT_NETWORK },
+		BUILD_OPTIONS,
 		{ "dirty", no_argument, NULL, OPT_DIRTY },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "plain", no_argument, NULL, OPT_PLAIN },
-		{ "deploy-dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "timeout-silence", required_argument, NULL, OPT_SILENCE },
-		{ "timeout-hard", required_argument, NULL, OPT_HARD },
-		{ "log-max", required_argument, NULL, OPT_LOG_MAX },
-		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		REQUEST_OPTIONS,
 		{ NULL, 0, NULL, 0 },
@@ -581,7 +551,6 @@ int cmd_run(int argc, char **argv)
 	struct vcs_info info = VCS_INFO_INIT;
 	struct vcs_importer importer = { 0 };
 	struct config_fetcher fetcher;
-	const char *config_file = NULL, *image = NULL;
 	char *tmp = NULL, *workspace = NULL, *cfgpath = NULL;
 	char dir[PATH_MAX];
 	bool dirty = false;
@@ -589,66 +558,15 @@ int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
-		long n;
+		int took = build_option(&in, opt, optarg, "run");
 
+		if (took == EXIT_USAGE)
+			return EXIT_USAGE;
+		if (took)
+			continue;
 		switch (opt) {
-		case OPT_LIST:
-			in.list = true;
-			break;
-		case OPT_JOB:
-			svec_push(&in.only, optarg);
-			break;
-		case 'j':
-			n = cli_number(optarg);
-			if (n < 1)
-				return cli_usage_error(
-					"run", "-j needs a number >= 1");
-			in.parallel = (int)n;
-			break;
-		case OPT_ENV:
-			if (parse_env_opt(&in.env_names, &in.env_values,
-					  optarg) < 0)
-				return cli_usage_error(
-					"run", "--env needs NAME=VALUE");
-			break;
-		case OPT_IMAGE:
-			image = optarg;
-			break;
-		case OPT_NETWORK:
-			in.network = optarg;
-			break;
 		case OPT_DIRTY:
 			dirty = true;
-			break;
-		case OPT_KEEP:
-			in.keep = true;
-			break;
-		case OPT_PLAIN:
-			in.plain = true;
-			break;
-		case OPT_DRY_RUN:
-			in.deploy_dry_run = true;
-			break;
-		case OPT_LOG_DIR:
-			in.log_dir = optarg;
-			break;
-		case OPT_CONFIG:
-			config_file = optarg;
-			break;
-		case OPT_SILENCE:
-			if (ferryconf_duration(optarg, &in.log_silence) < 0)
-				return cli_usage_error("run", "%s", err_msg());
-			break;
-		case OPT_HARD:
-			if (ferryconf_duration(optarg, &in.hard_limit) < 0)
-				return cli_usage_error("run", "%s", err_msg());
-			break;
-		case OPT_LOG_MAX:
-			if (ferryconf_size(optarg, &in.log_max) < 0)
-				return cli_usage_error("run", "%s", err_msg());
-			break;
-		case OPT_JSON:
-			in.json = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -667,12 +585,10 @@ int cmd_run(int argc, char **argv)
 					: "not accessible");
 		return EXIT_ERRORED;
 	}
-	if (ferryconf_load(&in.conf, config_file) < 0) {
+	if (build_load_conf(&in) < 0) {
 		rc = cli_error(EXIT_ERRORED);
 		goto out;
 	}
-	if (image)
-		in.conf->images.override = xstrdup(image);
 	rc = build_local_workspace(dir, dirty, &info, &tmp, &workspace);
 	if (rc != EXIT_OK)
 		goto out;
@@ -700,11 +616,88 @@ out:
 	free(workspace);
 	free(cfgpath);
 	vcs_info_release(&info);
-	ferryconf_free(in.conf);
-	svec_release(&in.only);
-	svec_release(&in.env_names);
-	svec_release(&in.env_values);
+	build_input_release(&in);
 	return rc;
+}
+
+int build_option(struct build_input *in, int opt, const char *arg,
+		 const char *cmd)
+{
+	long n;
+
+	switch (opt) {
+	case BO_LIST:
+		in->list = true;
+		return 1;
+	case BO_JOB:
+		svec_push(&in->only, arg);
+		return 1;
+	case 'j':
+		n = cli_number(arg);
+		if (n < 1)
+			return cli_usage_error(cmd, "-j needs a number >= 1");
+		in->parallel = (int)n;
+		return 1;
+	case BO_ENV:
+		if (parse_env_opt(&in->env_names, &in->env_values, arg) < 0)
+			return cli_usage_error(cmd, "--env needs NAME=VALUE");
+		return 1;
+	case BO_IMAGE:
+		in->image = arg;
+		return 1;
+	case BO_NETWORK:
+		in->network = arg;
+		return 1;
+	case BO_KEEP:
+		in->keep = true;
+		return 1;
+	case BO_PLAIN:
+		in->plain = true;
+		return 1;
+	case BO_DRY_RUN:
+		in->deploy_dry_run = true;
+		return 1;
+	case BO_LOG_DIR:
+		in->log_dir = arg;
+		return 1;
+	case BO_CONFIG:
+		in->config_file = arg;
+		return 1;
+	case BO_SILENCE:
+		if (ferryconf_duration(arg, &in->log_silence) < 0)
+			return cli_usage_error(cmd, "%s", err_msg());
+		return 1;
+	case BO_HARD:
+		if (ferryconf_duration(arg, &in->hard_limit) < 0)
+			return cli_usage_error(cmd, "%s", err_msg());
+		return 1;
+	case BO_LOG_MAX:
+		if (ferryconf_size(arg, &in->log_max) < 0)
+			return cli_usage_error(cmd, "%s", err_msg());
+		return 1;
+	case BO_JSON:
+		in->json = true;
+		return 1;
+	}
+	return 0;
+}
+
+int build_load_conf(struct build_input *in)
+{
+	int err = ferryconf_load(&in->conf, in->config_file);
+
+	if (!err && in->image)
+		in->conf->images.override = xstrdup(in->image);
+	return err;
+}
+
+void build_input_release(struct build_input *in)
+{
+	ferryconf_free(in->conf);
+	in->conf = NULL;
+	svec_release(&in->only);
+	svec_release(&in->env_names);
+	svec_release(&in->env_values);
 }
 
 int build_local_workspace(const char *dir, bool dirty, struct vcs_info *info,
