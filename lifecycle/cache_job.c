@@ -48,7 +48,8 @@ struct cache_job {
 	struct cache_store *store;
 	char *repo, *name;
 	struct svec groups;
-	char *tmp; /* host scratch directory */
+	struct docker *docker; /* the engine, opened by the first hand-off */
+	char *tmp;	       /* host scratch directory */
 	bool fetched;
 	uint64_t content;  /* bytes of the fetched archive's files */
 	struct buf sums;   /* checksums of the fetched archive */
@@ -56,11 +57,18 @@ struct cache_job {
 	long timeout;	   /* seconds */
 };
 
-/* A hand-off's time limit: a thread raises `stop` at the deadline. */
+/*
+ * A hand-off's time limit: a thread raises `stop` at the deadline, or
+ * when the run is canceled; it waits on a condition variable, so that
+ * the end of the hand-off wakes it at once.
+ */
 struct watch {
-	atomic_bool stop, done, timed_out;
+	atomic_bool stop, timed_out;
+	bool done; /* under `lock` */
 	struct timespec deadline;
 	const atomic_bool *cancel; /* Ctrl-C of the run */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
 	pthread_t thread;
 	bool running;
 };
@@ -74,12 +82,31 @@ static bool past(const struct timespec *t)
 	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
 }
 
+/* 50 ms from now, or the deadline if sooner (CLOCK_MONOTONIC). */
+static struct timespec next_check(const struct timespec *deadline)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += 50 * 1000 * 1000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	if (t.tv_sec > deadline->tv_sec ||
+	    (t.tv_sec == deadline->tv_sec && t.tv_nsec > deadline->tv_nsec))
+		t = *deadline;
+	return t;
+}
+
 static void *watch_main(void *payload)
 {
 	struct watch *w = payload;
-	const struct timespec tick = { 0, 50 * 1000 * 1000 };
 
-	while (!atomic_load(&w->done)) {
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		struct timespec t = next_check(&w->deadline);
+
 		if (past(&w->deadline)) {
 			atomic_store(&w->timed_out, true);
 			atomic_store(&w->stop, true);
@@ -89,29 +116,42 @@ static void *watch_main(void *payload)
 			atomic_store(&w->stop, true);
 			break;
 		}
-		nanosleep(&tick, NULL);
+		pthread_cond_timedwait(&w->wake, &w->lock, &t);
 	}
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
 static void watch_start(struct watch *w, long seconds,
 			const atomic_bool *cancel)
 {
+	pthread_condattr_t ca;
+
 	atomic_init(&w->stop, false);
-	atomic_init(&w->done, false);
 	atomic_init(&w->timed_out, false);
+	w->done = false;
 	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
 	w->deadline.tv_sec += seconds;
 	w->cancel = cancel;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	w->running = !pthread_create(&w->thread, NULL, watch_main, w);
 }
 
 static void watch_end(struct watch *w)
 {
-	atomic_store(&w->done, true);
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 	if (w->running)
 		pthread_join(w->thread, NULL);
 	w->running = false;
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
 }
 
 static int stopped(const struct watch *w)
@@ -308,6 +348,7 @@ void cache_job_free(struct cache_job *cj)
 		fs_rm_rf(cj->tmp);
 	free(cj->tmp);
 	cache_store_free(cj->store);
+	docker_close(cj->docker);
 	cache_conf_release(&cj->conf);
 	free(cj->repo);
 	free(cj->name);
@@ -694,9 +735,20 @@ static int do_add(struct cache_job *cj, const struct cache_ctx *ctx,
 	struct buf list = BUF_INIT;
 	int err;
 
-	if (!*arg || strchr(arg, '/') || *arg == '.')
+	/* "list:" paths joined by \x1f, or "file:" NAME of ~/.ferry */
+	if (!strncmp(arg, "list:", 5)) {
+		buf_addstr(&list, arg + 5);
+		for (size_t i = 0; i < list.len; i++)
+			if (list.ptr[i] == '\x1f')
+				list.ptr[i] = '\0';
+		err = 0;
+	} else if (!strncmp(arg, "file:", 5) && arg[5] && arg[5] != '.' &&
+		   !strchr(arg + 5, '/')) {
+		log_debug("cache: the paths are in '%s'", arg + 5);
+		err = read_ferry_file(cj, ctx, d, arg + 5, &list);
+	} else {
 		return err_set(FY_EINVALID, "bad cache-add argument '%s'", arg);
-	err = read_ferry_file(cj, ctx, d, arg, &list);
+	}
 	for (size_t i = 0; !err && i < list.len;) {
 		const char *p = list.ptr + i;
 		char *clean;
@@ -927,7 +979,6 @@ int cache_handoff(struct cache_job **state, const struct cache_ctx *ctx,
 		  const char *verb, const char *arg)
 {
 	struct cache_job *cj;
-	struct docker *d = NULL;
 	struct watch w;
 	const char *what;
 	int err;
@@ -942,16 +993,24 @@ int cache_handoff(struct cache_job **state, const struct cache_ctx *ctx,
 		return 0;
 	what = verb + 6;
 	watch_start(&w, cj->timeout, ctx->spec->cancel);
-	err = docker_open(&d, NULL);
+	/* one connection for the job's hand-offs */
+	err = cj->docker ? 0 : docker_open(&cj->docker, NULL);
 	if (!err)
-		docker_set_cancel(d, &w.stop);
+		docker_set_cancel(cj->docker, &w.stop);
 	if (!err && !strcmp(what, "fetch"))
-		err = do_fetch(cj, ctx, d, &w);
+		err = do_fetch(cj, ctx, cj->docker, &w);
 	else if (!err && !strcmp(what, "add"))
-		err = do_add(cj, ctx, d, arg);
+		err = do_add(cj, ctx, cj->docker, arg);
 	else if (!err)
-		err = do_push(cj, ctx, d, &w);
+		err = do_push(cj, ctx, cj->docker, &w);
 	watch_end(&w);
+	if (cj->docker)
+		docker_set_cancel(cj->docker, NULL);
+	if (atomic_load(&w.stop)) {
+		/* a transfer cut short: a fresh connection next time */
+		docker_close(cj->docker);
+		cj->docker = NULL;
+	}
 	if (atomic_load(&w.timed_out))
 		warn(ctx,
 		     "running `cache %s` took longer than %ld seconds and has "
@@ -961,6 +1020,5 @@ int cache_handoff(struct cache_job **state, const struct cache_ctx *ctx,
 		warn(ctx, "cache %s: %s", what, err_msg());
 	if (err < 0 && !strcmp(what, "fetch"))
 		cj->fetched = false; /* half a restore is no cache */
-	docker_close(d);
 	return 0;
 }

@@ -278,8 +278,18 @@ ferry_cache_add() {
 		list+=("${p}")
 	done
 	[[ "${#list[@]}" -eq 0 ]] && return 0
-	printf '%s\0' "${list[@]}" >"${TRAVIS_HOME}/.ferry/cache.paths"
-	ferry_handoff cache-add cache.paths
+	# the paths go in the hand-off's line when they can, else in a file
+	local joined="" sep=$'\x1f'
+	for p in "${list[@]}"; do
+		[[ "${p}" == *[[:cntrl:]]* ]] && joined="" && break
+		joined+="${joined:+${sep}}${p}"
+	done
+	if [[ -n "${joined}" && "${#joined}" -lt 3000 ]]; then
+		ferry_handoff cache-add "list:${joined}"
+	else
+		printf '%s\0' "${list[@]}" >"${TRAVIS_HOME}/.ferry/cache.paths"
+		ferry_handoff cache-add file:cache.paths
+	fi
 	for p in "${list[@]}"; do
 		if [[ ! -d "${p}" ]]; then
 			echo "creating directory ${p}"

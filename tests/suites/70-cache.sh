@@ -80,7 +80,11 @@ cache:
   directories:
     - $HOME/stuff
     - vendor/deps
+    - $HOME/odd\ name
+    - "$HOME/ctl$'\\x01'dir"
 script:
+  - echo "odd=$(cat "$HOME/odd name/f" 2>/dev/null || echo none) ctl=$(cat $HOME/ctl$'\x01'dir/f 2>/dev/null || echo none)"
+  - echo odd >"$HOME/odd name/f"; echo ctl >$HOME/ctl$'\x01'dir/f
   - echo "marker=$(cat $HOME/stuff/marker 2>/dev/null || echo none)"
   - stat -c 'mode %a %n' $HOME/stuff/bin/tool $HOME/stuff/private vendor/deps/lib.txt 2>&1 | sed "s|$HOME|~|"
   - echo "link=$(readlink $HOME/stuff/link)"
@@ -105,12 +109,16 @@ expect r1 "cache: first run finds nothing and stores" 0 $? \
 	"uploading master/cache-amd64-linux-focal-e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855.tar.gz" \
 	"cache uploaded" "!change detected (content changed"
 first=$(archives)
-run r2 "$p"
+GLOBAL="-v -v" run r2 "$p"
 expect r2 "cache: restored with modes and symlinks, nothing changed, nothing pushed" 0 $? \
 	"found cache" "mode 750 ~/stuff/bin/tool" "mode 700 ~/stuff/private" \
-	"mode 604 vendor/deps/lib.txt" "link=bin/tool" \
+	"mode 604 vendor/deps/lib.txt" "link=bin/tool" "odd=odd ctl=ctl" \
+	"adding /home/travis/odd name to cache" \
 	"nothing changed, not updating cache" "!uploading" "!creating directory" \
 	"!could not download cache"
+grep -q "cache: the paths are in 'cache.paths'" "$top/r2.out" &&
+	ok "cache: a path with a control character goes through a file" ||
+	bad "cache: the paths file was not used"
 [ "$(archives)" = "$first" ] && [ -n "$first" ] &&
 	ok "cache: the stored archive was left alone" ||
 	bad "cache: the archive changed without changes: $first / $(archives)"
@@ -335,8 +343,9 @@ print(" ".join(sorted(o["Key"].split(".", 1)[-1] for o in s3.list_objects_v2(Buc
 	curl -s -X POST -d '{"status": 503, "count": 1, "code": "SlowDown", "method": "GET", "path": "/ci-cache/ferry/local/s3proj/"}' \
 		"$PE/__fault__" >/dev/null
 	run s2 "$s3" --config "$top/s3.yml"
+	rc=$?
 	faults=$(curl -s "$PE/__fault__")
-	expect s2 "cache: S3: restored (after a retried 503)" 0 $? \
+	expect s2 "cache: S3: restored (after a retried 503)" 0 $rc \
 		"found cache" "marker=s3" "mode 750 ~/stuff/bin/tool" "link=bin/tool" \
 		"nothing changed, not updating cache"
 	case $faults in *'"faults": 1'*) ok "cache: S3: the 503 was served and retried" ;;
