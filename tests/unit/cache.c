@@ -428,6 +428,15 @@ void test_cache__manifest(void)
 		buf_release(&want);
 	}
 	check(strstr(a.ptr, "/home/travis/t/sub/tab\\there\tf0600\t"));
+	{
+		/* the files' sizes: "hello\n" and "x" */
+		struct buf m = BUF_INIT;
+		uint64_t bytes = 0;
+
+		check_ok(cache_manifest(&m, "t", "/h", &bytes, NULL));
+		check_int(bytes, ==, 7);
+		buf_release(&m);
+	}
 	/* the same tree gives the same manifest: nothing changed */
 	check_ok(manifest_of(&b, "t", "/home/travis/t"));
 	check_str(a.ptr, b.ptr);
