@@ -23,11 +23,16 @@ struct val;
  *  1. setup_casher (fold cache.1): `ferry_handoff cache-fetch`: ferry
  *     looks for the job's archive in its own branch, then (pull
  *     requests) the target branch, then the default branch, checks it
- *     (size and SHA-256 recorded when it was stored) and extracts it on
- *     the host; then `ferry_cache_add DIR...` (shlib.sh) for
+ *     (size and SHA-256 recorded when it was stored) and restores it
+ *     into the container: uploaded as it is when the engine extracts its
+ *     format (gzip; zstd from Docker 23), else extracted on the host and
+ *     uploaded as a tar.  Then `ferry_cache_add DIR...` (shlib.sh) for
  *     `cache.directories`: each path made absolute against the build
- *     directory, created when missing, and restored from the archive
- *     into the container;
+ *     directory, recorded for the push (`cache-add`), created when the
+ *     archive did not have it.  Unlike casher, which extracts each
+ *     added path, the whole archive is restored: it holds what the
+ *     last push stored, so only a directory since dropped from the
+ *     config differs (restored once more, left out of the next push);
  *  2. setup_cache: the language's directories (pip, npm or yarn,
  *     ccache, cargo, bundler, R packages), each in its fold, the same
  *     way;
@@ -47,8 +52,8 @@ struct val;
  * warning in the log and the job goes on without (or without storing)
  * the cache.
  *
- * Archives are tar (pax) compressed with zstd (default) or gzip, made
- * and read with libarchive (tarball.h).  Entries are named by their
+ * Archives are tar (pax) compressed with zstd or gzip (`compression`
+ * below), made and read with libarchive (tarball.h).  Entries are named by their
  * absolute path without the leading '/' ("home/travis/.cache/pip/..."),
  * so `tar -C / -xf` restores one; modes, symlinks, hard links and mtimes
  * are kept; owners are not (the job's files are root's).

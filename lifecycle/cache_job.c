@@ -1,8 +1,10 @@
 /*
- * cache_job.c: the build cache's hand-offs of a job (cache.h): fetch and
- * extract an archive on the host, restore directories into the
- * container, copy them out, compare checksums and store a new archive,
- * each bounded by the job's cache timeout.
+ * cache_job.c: the build cache's hand-offs of a job (cache.h): find,
+ * check and restore an archive into the container, record the added
+ * directories, copy them out, compare checksums and store a new archive,
+ * each bounded by the job's cache timeout.  Trees copied to this host
+ * go to a tmpfs when they fit (memory_dir), else to the scratch
+ * directory beside the store.
  */
 #include "compat.h"
 
