@@ -53,10 +53,10 @@ struct val;
  * the cache.
  *
  * Archives are tar (pax) compressed with zstd or gzip (`compression`
- * below), made and read with libarchive (tarball.h).  Entries are named by their
- * absolute path without the leading '/' ("home/travis/.cache/pip/..."),
- * so `tar -C / -xf` restores one; modes, symlinks, hard links and mtimes
- * are kept; owners are not (the job's files are root's).
+ * below), made and read with libarchive (tarball.h).  Entries are named
+ * by their absolute path without the leading '/' ("home/travis/.cache/
+ * pip/..."), so `tar -C / -xf` restores one; modes, symlinks, hard links
+ * and mtimes are kept; owners are not (the job's files are root's).
  *
  * Identity (8.2).  Name: "cache-<arch>-<os>-<dist>[-<osx_image>]-<SHA-256
  * of the job's sorted NAME=value env, joined by '='>" and the language's
