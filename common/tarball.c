@@ -596,8 +596,9 @@ static int copy_entry_data(struct archive *a, struct archive *disk,
 		if (r < ARCHIVE_WARN)
 			return lib_error(FY_EINVALID, a, "cannot read '%s'",
 					 name);
+		/* A short write (a full disk) comes back as ARCHIVE_WARN. */
 		if (archive_write_data_block(disk, block, size, offset) <
-		    ARCHIVE_WARN)
+		    ARCHIVE_OK)
 			return lib_error(FY_EFAIL, disk, "cannot extract '%s'",
 					 name);
 	}

@@ -43,9 +43,5 @@ const struct val *ferryconf_section(const struct ferryconf *c,
 /* data_dir/sub, created (mode 0700) when `create`. */
 char *ferryconf_dir(const struct ferryconf *c, const char *sub, bool create);
 
-/* "90", "90s", "10m", "1h30m" -> seconds. */
-int ferryconf_duration(const char *s, long *out);
-/* "4194304", "4MiB", "500KiB", "1GB" -> bytes. */
-int ferryconf_size(const char *s, size_t *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "svec.h"
 #include "val.h"
 #include "xalloc.h"
+#include "units.h"
 
 #define YELLOW	    "\033[33;1m"
 #define RESET	    "\033[0m"
@@ -175,7 +176,7 @@ static int conf_key(struct cache_conf *c, const char *key, const struct val *v)
 	} else if (!strcmp(key, "quota") || !strcmp(key, "repo_quota")) {
 		size_t n;
 
-		err = ferryconf_size(t, &n);
+		err = units_size(t, &n);
 		if (!err)
 			*(!strcmp(key, "quota") ? &c->quota : &c->repo_quota) =
 				n;
@@ -183,7 +184,7 @@ static int conf_key(struct cache_conf *c, const char *key, const struct val *v)
 		free(c->memory_dir);
 		c->memory_dir = *t ? xstrdup(t) : NULL;
 	} else if (!strcmp(key, "timeout")) {
-		err = ferryconf_duration(t, &c->timeout);
+		err = units_duration(t, &c->timeout);
 		if (!err && c->timeout <= 0)
 			return conf_err(v, "bad timeout", t);
 	}

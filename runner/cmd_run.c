@@ -31,6 +31,7 @@
 #include "val.h"
 #include "vcs.h"
 #include "xalloc.h"
+#include "units.h"
 
 static const char usage[] =
 	"usage: ferry run [OPTIONS] [REQUEST OPTIONS] [DIR]\n"
@@ -664,15 +665,15 @@ int build_option(struct build_input *in, int opt, const char *arg,
 		in->config_file = arg;
 		return 1;
 	case BO_SILENCE:
-		if (ferryconf_duration(arg, &in->log_silence) < 0)
+		if (units_duration(arg, &in->log_silence) < 0)
 			return cli_usage_error(cmd, "%s", err_msg());
 		return 1;
 	case BO_HARD:
-		if (ferryconf_duration(arg, &in->hard_limit) < 0)
+		if (units_duration(arg, &in->hard_limit) < 0)
 			return cli_usage_error(cmd, "%s", err_msg());
 		return 1;
 	case BO_LOG_MAX:
-		if (ferryconf_size(arg, &in->log_max) < 0)
+		if (units_size(arg, &in->log_max) < 0)
 			return cli_usage_error(cmd, "%s", err_msg());
 		return 1;
 	case BO_JSON:

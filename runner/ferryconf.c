@@ -3,84 +3,19 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "error.h"
 #include "ferryconf.h"
 #include "fs.h"
 #include "loader.h"
 #include "val.h"
 #include "xalloc.h"
+#include "units.h"
 
 static const char *const known_keys[] = { "data_dir", "images",	  "network",
 					  "limits",   "keys",	  "git",
 					  "cache",    "aws",	  "serve",
 					  "docker",   "services", NULL };
-
-int ferryconf_duration(const char *s, long *out)
-{
-	long total = 0;
-	const char *p = s;
-
-	if (!s || !*s)
-		return err_set(FY_EINVALID, "empty duration");
-	while (*p) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (errno || end == p || v < 0)
-			return err_set(FY_EINVALID, "invalid duration '%s'", s);
-		switch (*end) {
-		case '\0':
-		case 's':
-			total += v;
-			break;
-		case 'm':
-			total += v * 60;
-			break;
-		case 'h':
-			total += v * 3600;
-			break;
-		default:
-			return err_set(
-				FY_EINVALID,
-				"invalid duration '%s' (use 90, 90s, 10m, 1h)",
-				s);
-		}
-		p = *end ? end + 1 : end;
-	}
-	*out = total;
-	return 0;
-}
-
-int ferryconf_size(const char *s, size_t *out)
-{
-	static const struct {
-		const char *unit;
-		unsigned long long mult;
-	} units[] = {
-		{ "", 1 },	    { "B", 1 },		  { "K", 1024 },
-		{ "KiB", 1024 },    { "KB", 1000 },	  { "M", 1024 * 1024 },
-		{ "MiB", 1 << 20 }, { "MB", 1000000 },	  { "G", 1 << 30 },
-		{ "GiB", 1 << 30 }, { "GB", 1000000000 },
-	};
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return err_set(FY_EINVALID, "invalid size '%s'", s);
-	while (*end == ' ')
-		end++;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
-		if (!strcmp(end, units[i].unit)) {
-			*out = (size_t)(v * units[i].mult);
-			return 0;
-		}
-	return err_set(FY_EINVALID,
-		       "invalid size '%s' (use 4194304, 4MiB, 500KiB)", s);
-}
 
 static char *default_data_dir(void)
 {
@@ -150,11 +85,11 @@ static int read_limits(struct ferryconf *c, const struct val *limits)
 			return conf_error(c, limits->map.v[i].v,
 					  "limits: expected a value");
 		if (!strcmp(k, "log_silence"))
-			err = ferryconf_duration(t, &c->log_silence);
+			err = units_duration(t, &c->log_silence);
 		else if (!strcmp(k, "hard_limit"))
-			err = ferryconf_duration(t, &c->hard_limit);
+			err = units_duration(t, &c->hard_limit);
 		else if (!strcmp(k, "log_max"))
-			err = ferryconf_size(t, &c->log_max);
+			err = units_size(t, &c->log_max);
 		else
 			return err_set(FY_EINVALID,
 				       "%s:%d: limits: unknown key '%s'",
@@ -208,6 +143,18 @@ int ferryconf_load(struct ferryconf **out, const char *path)
 	if (err < 0) {
 		err = err_wrap(err, "%s", c->path);
 		goto fail;
+	}
+	{
+		/* a bad cache: section is an error now, not in every job */
+		struct cache_conf cc;
+
+		err = cache_conf_parse(&cc, val_map_get(c->doc, "cache"),
+				       c->data_dir);
+		if (err < 0) {
+			err = err_wrap(err, "%s", c->path);
+			goto fail;
+		}
+		cache_conf_release(&cc);
 	}
 	*out = c;
 	return 0;

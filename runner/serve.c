@@ -15,6 +15,7 @@
 #include "serve.h"
 #include "val.h"
 #include "xalloc.h"
+#include "units.h"
 
 const double serve_buckets[SERVE_BUCKETS] = { 1,   5,	10,  30,   60,
 					      120, 300, 600, 1800, 3600 };
@@ -228,11 +229,11 @@ static int read_misc(struct serve_conf *c, const struct ferryconf *fc,
 	c->http_threads = (unsigned)n;
 	v = val_map_get(sec, "max_body");
 	if (!err && v &&
-	    (!val_text(v) || ferryconf_size(val_text(v), &c->max_body) < 0))
+	    (!val_text(v) || units_size(val_text(v), &c->max_body) < 0))
 		err = bad(fc, v, "expected a size (25MiB)", "max_body");
 	v = val_map_get(sec, "shutdown_grace");
 	if (!err && v &&
-	    (!val_text(v) || ferryconf_duration(val_text(v), &c->grace) < 0))
+	    (!val_text(v) || units_duration(val_text(v), &c->grace) < 0))
 		err = bad(fc, v, "expected a duration (30s)", "shutdown_grace");
 	if (!err)
 		err = read_bool(&c->statuses, fc, sec, "statuses");
