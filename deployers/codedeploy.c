@@ -600,6 +600,19 @@ static void print_event(struct cd *c, const struct val *ev, struct buf *why)
 			awsdeploy_printf(&c->d, "    %s\n", lines.v[i]);
 		svec_release(&lines);
 	}
+	if (name && !strcmp(name, "DownloadBundle") && c->revision_type &&
+	    !strcmp(c->revision_type, "s3")) {
+		const char *bucket = awsdeploy_opt(&c->d, "bucket");
+		const char *key = awsdeploy_opt(&c->d, "key");
+		char *arn = awsiam_arn_s3_object(c->d.region, bucket, key);
+
+		awsdeploy_printf(&c->d,
+				 "  the instance's role (its instance profile) "
+				 "must allow s3:GetObject and "
+				 "s3:GetObjectVersion on %s\n",
+				 arn);
+		free(arn);
+	}
 	if (!why->len)
 		buf_addf(why, "%s: %s%s%s", name ? name : "?", code ? code : "",
 			 msg ? ": " : "", msg ? msg : "");

@@ -78,7 +78,7 @@ static int login(const struct ecr_opts *o)
 	err = aws_client_new(&c, &ao);
 	if (!err)
 		err = ecr_get_authorization(c, o->registry_id, &a);
-	if (err < 0)
+	if (err)
 		goto out;
 	if (o->print_password) {
 		printf("%s\n", a.password);

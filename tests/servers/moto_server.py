@@ -80,7 +80,9 @@ CodeDeploy service roles (--service-roles)
   * a deployment whose group's service role is missing, is not trusted by
     codedeploy.amazonaws.com, or may not do what CodeDeploy does with it
     for an EC2 tag group (ec2:DescribeInstances, ec2:DescribeInstanceStatus,
-    tag:GetResources) fails with IAM_ROLE_PERMISSIONS, as CodeDeploy does.
+    tag:GetResources) fails with IAM_ROLE_PERMISSIONS, as CodeDeploy does;
+    POST /ferry-test/service-role {"application", "group", "role"} gives a
+    group another service role (moto has no UpdateDeploymentGroup).
 
 The test agent (FERRY_TEST_AGENT)
   * runs in the background once the deployment is InProgress, after
@@ -296,6 +298,13 @@ def run_agent(dep):
     env = dict(os.environ, DEPLOYMENT_ID=dep.deployment_id,
                APPLICATION_NAME=dep.application_name,
                DEPLOYMENT_GROUP_NAME=dep.deployment_group_name or "")
+    try:
+        backend = cd_models.codedeploy_backends[ACCOUNT]["us-east-1"]
+        env["DEPLOYMENT_GROUP_ID"] = backend.get_deployment_group(
+            dep.application_name, dep.deployment_group_name
+        ).deployment_group_id
+    except Exception:
+        pass
     with tempfile.TemporaryDirectory() as tmp:
         if loc:
             path = os.path.join(tmp, "bundle." + loc.get("bundleType", "zip"))
@@ -1190,6 +1199,13 @@ def control(request):
                         content_type="application/json")
     if path == "/ferry-test/container-token" and request.method == "POST":
         STATE["container_token"] = request.get_data().decode().strip()
+        return Response("{}", content_type="application/json")
+    if path == "/ferry-test/service-role" and request.method == "POST":
+        # moto has no UpdateDeploymentGroup: change a group's service role
+        body = json.loads(request.get_data())
+        backend = cd_models.codedeploy_backends[ACCOUNT]["us-east-1"]
+        backend.get_deployment_group(body["application"], body["group"]
+                                     ).service_role_arn = body["role"]
         return Response("{}", content_type="application/json")
     if path == "/ferry-test/requests":
         return Response(json.dumps(STATE["requests"]),

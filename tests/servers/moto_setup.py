@@ -14,6 +14,7 @@ One command a line; each prints one line of results on stdout:
     attach-role-policy NAME ARN     -> "ok"  (a managed policy)
     codedeploy APP GROUP [ROLE_ARN] -> "ok"  (ROLE_ARN: the service role)
     ecr-repository NAME             -> the repository URI
+    service-role APP GROUP ROLE_ARN -> "ok"  (the group's new service role)
     instance-role ROLE_ARN          -> "ok"  (the IMDS role)
     auth on|off                     -> "ok"  (authorisation enforced or not)
 
@@ -129,6 +130,11 @@ def main():
             cd.create_deployment_group(
                 applicationName=app, deploymentGroupName=group,
                 serviceRoleArn=role)
+            print("ok")
+        elif cmd == "service-role":
+            app, rest = words[1], words[2].split()
+            post("/ferry-test/service-role", json.dumps(
+                {"application": app, "group": rest[0], "role": rest[1]}))
             print("ok")
         elif cmd == "instance-role":
             post("/ferry-test/instance-role",

@@ -56,7 +56,7 @@ python3 -c 'import moto.server, boto3, flask' 2>/dev/null || {
 }
 
 # Nothing of the machine's own AWS set-up may leak in.
-for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 export HOME="$top/home"
 mkdir -p "$HOME"
 export AWS_EC2_METADATA_DISABLED=true
