@@ -273,9 +273,8 @@ static char *mem_dir(const struct cache_job *cj, uint64_t bytes, size_t files)
 }
 
 /*
- * After an extraction into `dir`: a filesystem left without room means
- * a file did not fit.  (tarball.c takes libarchive's ARCHIVE_WARN of a
- * failed write as success: the file is then short, its size right.)
+ * After an extraction into `dir` (failed or not): a filesystem left
+ * without room means a file did not fit; the message says so.
  */
 static int check_room(const char *dir)
 {
@@ -856,8 +855,9 @@ static int copy_out(struct cache_job *cj, const struct cache_ctx *ctx,
 		char *sub = xasprintf("%s/%zu", dir, i), *host;
 
 		err = docker_archive_get(d, ctx->container, p, sub);
-		if (!err)
-			err = check_room(sub);
+		/* a failed copy on a full filesystem: say so */
+		if (err != FY_ENOTFOUND && check_room(sub) < 0)
+			err = FY_EFAIL;
 		if (err == FY_ENOTFOUND) {
 			/* gone (before_cache may remove things) */
 			log_debug("cache: '%s' is not in the container", p);
