@@ -45,6 +45,19 @@ char *ecr_registry_host(const char *endpoint)
 	return xmemdupz(p, n);
 }
 
+/* A registry host docker can file credentials under: host[:port]. */
+static bool valid_host(const char *endpoint)
+{
+	char *h = ecr_registry_host(endpoint);
+	size_t n = strlen(h);
+	bool ok = n && n <= 255 &&
+		  strspn(h, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == n;
+
+	free(h);
+	return ok;
+}
+
 int ecr_parse_authorization(const struct val *answer, struct ecr_auth *out)
 {
 	const struct val *list = val_map_get(answer, "authorizationData");
@@ -72,6 +85,13 @@ int ecr_parse_authorization(const struct val *answer, struct ecr_auth *out)
 	if (!colon || colon == plain.ptr || !colon[1]) {
 		err = err_set(FY_EINVALID, "GetAuthorizationToken: the token "
 					   "is not \"user:password\"");
+		goto out;
+	}
+	if (!valid_host(endpoint)) {
+		err = err_set(FY_EINVALID,
+			      "GetAuthorizationToken: proxyEndpoint '%s' names "
+			      "no registry host",
+			      endpoint);
 		goto out;
 	}
 	memset(out, 0, sizeof(*out));

@@ -46,7 +46,8 @@ int ecr_get_authorization(struct aws_client *c, const char *registry_id,
 /*
  * Read a GetAuthorizationToken answer (its first authorizationData):
  * the token must decode to "user:password" (split at the first ':');
- * expiresAt is epoch seconds.  FY_EINVALID when anything is missing.
+ * expiresAt is epoch seconds; the proxyEndpoint must name a host[:port].
+ * FY_EINVALID when anything is missing or malformed.
  */
 int ecr_parse_authorization(const struct val *answer, struct ecr_auth *out);
 

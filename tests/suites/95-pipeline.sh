@@ -12,7 +12,9 @@
 # `ferry appspec run` on a test "instance" (a deployment root on this
 # host), whose hooks log in to ECR with the instance role (`ferry ecr
 # login`, instance metadata), pull, stop the old container, start the
-# new one and validate it on loopback.  Then a second release, a broken
+# new one and validate it on loopback.  `ferry ecr login` by itself (the
+# token in docker's config.json, a pull with it, a refusal named).  Then
+# a second release, a broken
 # ValidateService hook, and the IAM policies of `ferry iam-policy`:
 # sufficient (every run above uses exactly them, for fresh users and
 # roles) and necessary (each statement removed in turn: `ferry deploy
@@ -324,6 +326,45 @@ else
 	bad "pipeline, first release:$fails"
 	show "$log"
 fi
+
+# ferry ecr login by itself, with the instance role's permissions given
+# to a user: docker's config.json gets the token, and docker pulls with it.
+setup >"$top/ecr.out" 2>&1 <<EOF
+auth off
+user puller @$top/instance-role.json
+user nobody -
+auth on
+EOF
+ecr_login() { # KEY SECRET [OPTIONS]
+	k=$1
+	s=$2
+	shift 2
+	AWS_ACCESS_KEY_ID=$k AWS_SECRET_ACCESS_KEY=$s \
+		"$FERRY" ecr login --endpoint "$E" "$@"
+}
+PK=$(sed -n 2p "$top/ecr.out" | cut -d' ' -f1)
+PS=$(sed -n 2p "$top/ecr.out" | cut -d' ' -f2)
+reg=$(ecr_login "$PK" "$PS" --docker-config "$top/ecr-cfg" 2>"$top/ecr.err")
+auth=$(jq -r --arg r "$reg" '.auths[$r].auth' "$top/ecr-cfg/config.json" 2>/dev/null)
+pw=$(ecr_login "$PK" "$PS" --print-password 2>>"$top/ecr.err")
+docker rmi -f "$REPO:1.0.1" >/dev/null 2>&1
+if [ "$reg" = "127.0.0.1:$FRONT" ] &&
+	[ "$(printf %s "$auth" | base64 -d | cut -d: -f1)" = AWS ] &&
+	[ "$(stat -c %a "$top/ecr-cfg/config.json")" = 600 ] &&
+	[ ${#pw} -ge 32 ] &&
+	DOCKER_CONFIG="$top/ecr-cfg" docker pull -q "$REPO:1.0.1" >/dev/null 2>>"$top/ecr.err" &&
+	! DOCKER_CONFIG="$top/nothing" docker pull -q "$REPO:1.0.1" >/dev/null 2>&1 &&
+	! ecr_login "$(sed -n 3p "$top/ecr.out" | cut -d' ' -f1)" \
+		"$(sed -n 3p "$top/ecr.out" | cut -d' ' -f2)" \
+		--docker-config "$top/ecr-cfg2" >/dev/null 2>"$top/ecr-denied.err" &&
+	grep -q 'not allowed ecr:GetAuthorizationToken on \*' "$top/ecr-denied.err" &&
+	[ ! -e "$top/ecr-cfg2/config.json" ]; then
+	ok "ecr login: the registry ($reg) and its token in docker's config.json (0600), docker pulls with it; a user without ecr:GetAuthorizationToken is told so"
+else
+	bad "ecr login (registry '$reg')"
+	show "$top/ecr.err" "$top/ecr-denied.err"
+fi
+docker rmi -f "$REPO:1.0.1" >/dev/null 2>&1
 
 # 2. The next release replaces it: ApplicationStop of the last revision.
 echo "second release" >"$R/CHANGES"

@@ -58,6 +58,11 @@ void test_ecr__parse_bad(void)
 		/* "AWS:" */
 		"{\"authorizationData\":[{\"authorizationToken\":\"QVdTOg==\","
 		"\"proxyEndpoint\":\"https://h\"}]}",
+		/* an endpoint without a host (found by fuzz_ecr) */
+		"{\"authorizationData\":[{\"authorizationToken\":"
+		"\"QVdTOnB3\",\"proxyEndpoint\":\"/123.ecr\"}]}",
+		"{\"authorizationData\":[{\"authorizationToken\":"
+		"\"QVdTOnB3\",\"proxyEndpoint\":\"https://a b\"}]}",
 		/* ":pw" */
 		"{\"authorizationData\":[{\"authorizationToken\":\"OnB3\","
 		"\"proxyEndpoint\":\"https://h\"}]}",
