@@ -73,6 +73,8 @@ static void on_signal(int sig)
 /* One job of the plan, with its run state. */
 struct run_job {
 	struct job_prep prep;
+	atomic_bool cancel; /* Ctrl-C, or fast_finish for an allowed failure */
+	atomic_bool done;
 	struct job_result result;
 	char *log_path;
 	char *prefix;
@@ -85,6 +87,7 @@ struct pool {
 	size_t n;
 	size_t next;
 	pthread_mutex_t lock;
+	bool fast_finish;
 };
 
 static void *worker(void *arg)
@@ -99,8 +102,9 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (!j)
 			return NULL;
-		if (atomic_load(&interrupted)) {
+		if (atomic_load(&j->cancel)) {
 			j->result.state = JOB_CANCELED;
+			atomic_store(&j->done, true);
 			continue;
 		}
 		if (job_run(&j->prep.spec, &j->result) < 0) {
@@ -109,25 +113,56 @@ static void *worker(void *arg)
 				j->result.reason = xstrdup(err_msg());
 		}
 		j->ran = true;
+		atomic_store(&j->done, true);
 	}
 }
 
-/* Run `jobs` with up to `parallel` threads. */
-static void run_parallel(struct run_job **jobs, size_t n, int parallel)
+/*
+ * What the main thread does while a stage's jobs run: pass Ctrl-C on to
+ * every job, and with fast_finish, once every required job is done,
+ * cancel the allowed failures still running or waiting (Travis marks the
+ * build finished then; a local run cannot leave them behind).
+ */
+static bool watch(struct pool *p)
 {
-	struct pool p = { .jobs = jobs, .n = n };
+	bool all_done = true, required_done = true;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct run_job *j = p->jobs[i];
+
+		if (atomic_load(&interrupted))
+			atomic_store(&j->cancel, true);
+		if (!atomic_load(&j->done)) {
+			all_done = false;
+			if (!j->prep.allow_failure)
+				required_done = false;
+		}
+	}
+	if (p->fast_finish && required_done && !all_done)
+		for (size_t i = 0; i < p->n; i++)
+			if (p->jobs[i]->prep.allow_failure &&
+			    !atomic_load(&p->jobs[i]->done))
+				atomic_store(&p->jobs[i]->cancel, true);
+	return all_done;
+}
+
+/* Run `jobs` with up to `parallel` worker threads. */
+static void run_parallel(struct run_job **jobs, size_t n, int parallel,
+			 bool fast_finish)
+{
+	struct pool p = { .jobs = jobs, .n = n, .fast_finish = fast_finish };
 	pthread_t threads[64];
 	int nt = parallel < 1 ? 1 : parallel > 64 ? 64 : parallel;
 
+	if ((size_t)nt > n)
+		nt = (int)n;
 	pthread_mutex_init(&p.lock, NULL);
-	if (nt == 1 || n == 1) {
-		worker(&p);
-	} else {
-		for (int i = 0; i < nt; i++)
-			pthread_create(&threads[i], NULL, worker, &p);
-		for (int i = 0; i < nt; i++)
-			pthread_join(threads[i], NULL);
-	}
+	for (int i = 0; i < nt; i++)
+		pthread_create(&threads[i], NULL, worker, &p);
+	while (!watch(&p))
+		usleep(50 * 1000);
+	for (int i = 0; i < nt; i++)
+		pthread_join(threads[i], NULL);
 	pthread_mutex_destroy(&p.lock);
 }
 
@@ -241,6 +276,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 	char bn[32];
 	int rc = EXIT_OK;
 	bool any_failed = false, any_errored = false, stop = false;
+	bool fast_finish = false;
 
 	memset(outcome, 0, sizeof(*outcome));
 	/* With --json, stdout carries only the summary. */
@@ -280,6 +316,11 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		}
 	}
 	pjobs = val_map_get(plan, "jobs");
+	{
+		const struct val *ff = val_map_get(plan, "fast_finish");
+
+		fast_finish = ff && ff->type == VAL_BOOL && ff->b;
+	}
 	njobs = pjobs ? pjobs->seq.n : 0;
 	jobs = xcalloc(njobs ? njobs : 1, sizeof(*jobs));
 	snprintf(bn, sizeof(bn), "%ld", build_number);
@@ -349,7 +390,9 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 			s->term = &term;
 			s->prefix = j->prefix;
 			s->run_id = run_id;
-			s->cancel = &interrupted;
+			atomic_init(&j->cancel, false);
+			atomic_init(&j->done, false);
+			s->cancel = &j->cancel;
 		}
 	}
 	print_secret_warnings(jobs, njobs);
@@ -389,7 +432,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 				term.colour ? "\033[1m" : "",
 				jobs[i].prep.stage,
 				term.colour ? "\033[0m" : "");
-		run_parallel(batch, nb, in->parallel);
+		run_parallel(batch, nb, in->parallel, fast_finish);
 		for (size_t b = 0; b < nb; b++) {
 			struct run_job *j = batch[b];
 
