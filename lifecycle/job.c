@@ -282,15 +282,46 @@ static int read_file(struct run *r, const char *path, struct buf *out)
 
 /* --- hand-offs --- */
 
+struct pull_progress {
+	const char *image;
+	double last;
+	int64_t current, total;
+};
+
+/* Pull progress on a terminal: one line, updated in place. */
+static void on_pull(const struct docker_progress *p, void *payload)
+{
+	struct pull_progress *pp = payload;
+
+	if (p->total > 0) {
+		pp->current = p->current;
+		pp->total = p->total;
+	}
+	if (now_s() - pp->last < 0.2)
+		return;
+	pp->last = now_s();
+	fprintf(stderr, "\rPulling %s: %s %s%-20s", pp->image,
+		p->id ? p->id : "", p->status ? p->status : "",
+		p->progress ? p->progress : "");
+}
+
+/* The image must be there: pull it (progress on stderr, not in the log). */
 static int ensure_image_cb(void *payload, const char *image)
 {
 	struct run *r = payload;
+	struct pull_progress pp = { .image = image };
+	bool tty = isatty(2);
 	int err = docker_image_inspect(r->d, image, NULL);
 
 	if (err != FY_ENOTFOUND)
 		return err;
-	say(r, "$ docker pull %s\n", image);
-	return docker_image_pull(r->d, image, NULL, NULL, NULL);
+	fprintf(stderr, "ferry: pulling %s%s", image, tty ? "" : "\n");
+	err = docker_image_pull(r->d, image, NULL, tty ? on_pull : NULL, &pp);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (!err)
+		fprintf(stderr, "ferry: pulled %s\n", image);
+	return err;
 }
 
 static int do_services(struct run *r, const char *names)
