@@ -100,8 +100,13 @@ int ecr_parse_authorization(const struct val *answer, struct ecr_auth *out)
 	out->token = xstrdup(token);
 	out->endpoint = xstrdup(endpoint);
 	out->registry = ecr_registry_host(endpoint);
-	if (exp && (exp->type == VAL_NUM || exp->type == VAL_STR))
-		out->expires = (time_t)strtod(val_text(exp), NULL);
+	if (exp && (exp->type == VAL_NUM || exp->type == VAL_STR)) {
+		double t = strtod(val_text(exp), NULL);
+
+		/* a time before 10000 AD, else not said */
+		if (t > 0 && t < 253402300800.0)
+			out->expires = (time_t)t;
+	}
 out:
 	buf_release_secure(&plain);
 	return err;
