@@ -6,7 +6,7 @@ PKGS="make gcc clang pkg-config git python3 curl ca-certificates
 libyaml-dev libgit2-dev libcurl4-openssl-dev libssl-dev libarchive-dev
 libjansson-dev libpcre2-dev libsqlite3-dev libmicrohttpd-dev
 docker.io debootstrap openssl ruby openssh-client openssh-server
-chromium wrk awscli jq file zip acl zstd"
+chromium wrk awscli jq file zip acl zstd docker-registry"
 missing=""
 # Node.js and npm (the serve tests' browser driver): any install will do,
 # Debian's packages or another vendor's.
