@@ -675,6 +675,10 @@ static int list_page(const struct xml_node *x, awss3_list_fn fn, void *payload,
 					  ? xml_child_text(k, "Size")
 					  : "0",
 				  NULL, 10);
+		e.mtime = xml_child_text(k, "LastModified")
+				  ? aws_parse_time(
+					    xml_child_text(k, "LastModified"))
+				  : 0;
 		err = fn(payload, &e);
 		free(key);
 	}

@@ -3,6 +3,8 @@
 
 #include "compat.h"
 
+#include <time.h>
+
 #include "aws.h"
 
 struct svec;
@@ -100,6 +102,7 @@ struct awss3_entry {
 	const char *key;
 	uint64_t size;
 	const char *etag; /* quotes removed */
+	time_t mtime;	  /* LastModified; 0 when absent */
 };
 typedef int (*awss3_list_fn)(void *payload, const struct awss3_entry *e);
 

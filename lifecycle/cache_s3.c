@@ -5,6 +5,7 @@
 #include "compat.h"
 
 #include "aws.h"
+#include "awss3.h"
 #include "awscreds.h"
 #include "buf.h"
 #include "cache.h"
@@ -14,7 +15,6 @@
 #include "xalloc.h"
 #include "xml.h"
 
-#define LIST_MAX  (16u << 20) /* one page of a bucket listing */
 #define GET_CHUNK (8u << 20)  /* ranged GETs of an archive */
 
 struct cache_s3 {
@@ -219,62 +219,29 @@ int cache_s3_download(struct cache_s3 *s, const char *name, int fd,
 	return err;
 }
 
+struct list_adapter {
+	size_t plen; /* the store's prefix, left out of names */
+	const char *prefix;
+	cache_s3_list_fn fn;
+	void *payload;
+};
+
+static int list_one(void *payload, const struct awss3_entry *e)
+{
+	struct list_adapter *la = payload;
+
+	if (!strncmp(e->key, la->prefix, la->plen))
+		la->fn(la->payload, e->key + la->plen, e->size, e->mtime);
+	return 0;
+}
+
 int cache_s3_list(struct cache_s3 *s, const char *under, cache_s3_list_fn fn,
 		  void *payload)
 {
 	char *prefix = s3_key(s, under);
-	size_t plen = strlen(s->prefix);
-	char *token = NULL;
-	int err = 0;
+	struct list_adapter la = { strlen(s->prefix), s->prefix, fn, payload };
+	int err = awss3_list(s->aws, s->bucket, prefix, list_one, &la);
 
-	do {
-		struct aws_request r = AWS_REQUEST_INIT;
-		struct aws_response resp = AWS_RESPONSE_INIT;
-		struct xml_node *x = NULL;
-
-		r.op = "ListObjectsV2";
-		r.method = "GET";
-		r.bucket = s->bucket;
-		aws_request_param(&r, "list-type", "2");
-		if (*prefix)
-			aws_request_param(&r, "prefix", prefix);
-		if (token)
-			aws_request_param(&r, "continuation-token", token);
-		r.iam_action = "s3:ListBucket";
-		r.body_limit = LIST_MAX;
-		r.progress = s3_progress;
-		r.progress_payload = s;
-		err = aws_send(s->aws, &r, &resp);
-		if (!err)
-			err = xml_parse(&x, resp.http.body.ptr,
-					resp.http.body.len);
-		free(token);
-		token = NULL;
-		for (size_t i = 0; !err && i < x->nr_kids; i++) {
-			const struct xml_node *c = x->kids[i];
-			const char *key, *size, *when;
-
-			if (strcmp(c->name, "Contents"))
-				continue;
-			key = xml_child_text(c, "Key");
-			size = xml_child_text(c, "Size");
-			when = xml_child_text(c, "LastModified");
-			if (!key || strncmp(key, s->prefix, plen))
-				continue;
-			fn(payload, key + plen,
-			   size ? strtoull(size, NULL, 10) : 0,
-			   when ? aws_parse_time(when) : 0);
-		}
-		if (!err && xml_child_text(x, "IsTruncated") &&
-		    !strcmp(xml_child_text(x, "IsTruncated"), "true") &&
-		    xml_child_text(x, "NextContinuationToken"))
-			token = xstrdup(
-				xml_child_text(x, "NextContinuationToken"));
-		xml_free(x);
-		aws_request_release(&r);
-		aws_response_release(&resp);
-	} while (!err && token);
-	free(token);
 	free(prefix);
 	return err;
 }
