@@ -13,7 +13,6 @@
 #include "error.h"
 #include "fs.h"
 #include "xalloc.h"
-#include "xml.h"
 
 #define GET_CHUNK (8u << 20)  /* ranged GETs of an archive */
 
