@@ -12,6 +12,16 @@ export FERRY_TOP="$PWD"
 # Sanitizer builds: leaks inside libgit2 1.5 itself are not ours.
 export LSAN_OPTIONS="suppressions=$PWD/tests/fixtures/lsan-libgit2.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# The shared reference data (conformance, AWS vectors): $FERRY_SHARED,
+# else ../shared beside the repository, else /work/shared.
+if [ -z "${FERRY_SHARED:-}" ]; then
+	for d in "$(cd .. && pwd)/shared" /work/shared; do
+		if [ -d "$d/conformance" ]; then
+			FERRY_SHARED=$d
+			break
+		fi
+	done
+fi
 export FERRY_SHARED="${FERRY_SHARED:-$(cd .. && pwd)/shared}"
 total_pass=0
 total_fail=0

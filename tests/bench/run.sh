@@ -5,6 +5,16 @@ cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
 FERRY=${FERRY:-$PWD/$BUILD/bin/ferry}
 export BUILD FERRY
+# The shared reference data (conformance, AWS vectors): $FERRY_SHARED,
+# else ../shared beside the repository, else /work/shared.
+if [ -z "${FERRY_SHARED:-}" ]; then
+	for d in "$(cd .. && pwd)/shared" /work/shared; do
+		if [ -d "$d/conformance" ]; then
+			FERRY_SHARED=$d
+			break
+		fi
+	done
+fi
 export FERRY_SHARED="${FERRY_SHARED:-$(cd .. && pwd)/shared}"
 status=0
 for b in tests/bench/*.sh; do
