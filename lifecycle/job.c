@@ -582,7 +582,12 @@ static const char wrapper[] =
 static bool engine_is_local(void)
 {
 	const char *h = getenv("DOCKER_HOST");
+	const char *copy = getenv("FERRY_DOCKER_COPY");
 
+	/* FERRY_DOCKER_COPY=1: copy through the API as for a remote engine
+	 * (an engine in a VM that does not share this host's files) */
+	if (copy && *copy && strcmp(copy, "0"))
+		return false;
 	return !h || !*h || !strncmp(h, "unix://", 7);
 }
 

@@ -155,6 +155,7 @@ done
 run_case() {
 	case=$1
 	name=${1##*/}
+	[ -n "${FERRY_DOCKER_COPY:-}" ] && name="api-copy-$name"
 	failures=0
 	tmp=$top/$name
 	mkdir -p "$tmp/proj"
@@ -205,6 +206,11 @@ run_case() {
 for c in "$PWD"/tests/e2e/deploy-run/*/; do
 	run_case "${c%/}"
 done
+
+# The site again, with the job's files copied out through the Engine API
+# (as for a remote engine) into an emptied bucket.
+awsq s3 rm --recursive s3://site/www/ >/dev/null 2>&1
+FERRY_DOCKER_COPY=1 run_case "$PWD/tests/e2e/deploy-run/01-site"
 
 # No secret in any output: terminals (stdout, stderr), logs, summaries.
 leaks=""

@@ -16,6 +16,7 @@ bad() { echo "FAIL $*"; fail_count=$((fail_count + 1)); }
 
 run_case() {
 	local case=$1 name=${1##*/} failures=0
+	[ -n "${FERRY_DOCKER_COPY:-}" ] && name="api-copy-$name"
 	tmp=$top/$name
 	mkdir -p "$tmp/proj"
 	rm -rf "$XDG_DATA_HOME"
@@ -60,6 +61,15 @@ run_case() {
 for c in "$PWD"/tests/e2e/run/*/; do
 	run_case "${c%/}"
 done
+
+# The same cases with the files copied through the Engine API, as for a
+# remote engine (DOCKER_HOST=tcp://...): the upload, the hand-off replies,
+# the saved state and the deploy's workspace go through archive calls.
+export FERRY_DOCKER_COPY=1
+for c in 06-env-and-cwd-persist 16-redis-service 19-deploy-script 22-deploy-fails; do
+	run_case "$PWD/tests/e2e/run/$c"
+done
+unset FERRY_DOCKER_COPY
 
 # Ctrl-C: the job is canceled, its container removed, exit status 130.
 tmp=$top/ctrl-c
