@@ -171,5 +171,5 @@ void test_awsendpoint__path_style_and_keys(void)
 	check(awsendpoint_s3_virtual_hostable("my.bucket", true));
 	check(!awsendpoint_s3_virtual_hostable("my..bucket", true));
 	check(!awsendpoint_s3_virtual_hostable("-bucket", false));
-	check(!awsendpoint_s3_virtual_hostable("192.168.1.1", true));
+	check(!awsendpoint_s3_virtual_hostable("203.0.113.1", true));
 }
