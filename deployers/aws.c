@@ -170,6 +170,28 @@ void aws_obfuscate(struct buf *out, const char *secret)
 		buf_addch(out, '*');
 }
 
+/* `t` read as local to the offset "+HH:MM", "-HHMM" or "+HH"; 0 if bad. */
+static time_t with_offset(time_t t, const char *off)
+{
+	int sign = *off == '+' ? -1 : *off == '-' ? 1 : 0;
+	int h, m = 0;
+
+	if (!sign || strspn(off + 1, "0123456789") < 2)
+		return 0;
+	h = (off[1] - '0') * 10 + (off[2] - '0');
+	off += 3;
+	if (*off == ':')
+		off++;
+	if (*off) {
+		if (strlen(off) != 2 || strspn(off, "0123456789") != 2)
+			return 0;
+		m = (off[0] - '0') * 10 + (off[1] - '0');
+	}
+	if (h > 23 || m > 59)
+		return 0;
+	return t + sign * (h * 3600 + m * 60);
+}
+
 time_t aws_parse_time(const char *s)
 {
 	struct tm tm;
@@ -183,9 +205,169 @@ time_t aws_parse_time(const char *s)
 		return 0;
 	if (*end == '.')
 		end += 1 + strspn(end + 1, "0123456789");
-	if (*end && strcmp(end, "Z") && strcmp(end, "+00:00"))
+	if (!*end || !strcmp(end, "Z"))
+		return timegm(&tm);
+	return with_offset(timegm(&tm), end);
+}
+
+/* ---- the credentials cache ---- */
+
+struct aws_credcache {
+	pthread_mutex_t lock;	    /* guards cur and gen */
+	pthread_mutex_t refreshing; /* one refresh at a time */
+	struct aws_creds cur;
+	unsigned long gen; /* refreshes so far */
+	struct aws_credcache_src src;
+	bool has_src;
+};
+
+static void creds_copy(struct aws_creds *out, const struct aws_creds *c)
+{
+	out->access_key_id = xstrdup(c->access_key_id);
+	out->secret_access_key = xstrdup(c->secret_access_key);
+	out->session_token = c->session_token ? xstrdup(c->session_token)
+					      : NULL;
+	out->expiration = c->expiration;
+	out->source = c->source ? xstrdup(c->source) : NULL;
+}
+
+void aws_credcache_new(struct aws_credcache **out, struct aws_creds *creds,
+		       const struct aws_credcache_src *src)
+{
+	struct aws_credcache *cc = xcalloc(1, sizeof(*cc));
+
+	pthread_mutex_init(&cc->lock, NULL);
+	pthread_mutex_init(&cc->refreshing, NULL);
+	cc->cur = *creds;
+	memset(creds, 0, sizeof(*creds));
+	if (src && src->refresh) {
+		cc->src = *src;
+		cc->has_src = true;
+	}
+	*out = cc;
+}
+
+void aws_credcache_free(struct aws_credcache *cc)
+{
+	if (!cc)
+		return;
+	aws_creds_release(&cc->cur);
+	if (cc->has_src && cc->src.free)
+		cc->src.free(cc->src.payload);
+	pthread_mutex_destroy(&cc->lock);
+	pthread_mutex_destroy(&cc->refreshing);
+	free(cc);
+}
+
+void aws_credcache_peek(struct aws_credcache *cc, struct aws_creds *out)
+{
+	pthread_mutex_lock(&cc->lock);
+	creds_copy(out, &cc->cur);
+	pthread_mutex_unlock(&cc->lock);
+}
+
+static void cache_note(struct aws_credcache *cc, const char *fmt, ...)
+	PRINTFLIKE(2, 3);
+static void cache_note(struct aws_credcache *cc, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (!cc->src.log)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	cc->src.log(cc->src.log_payload, b.ptr);
+	buf_release(&b);
+}
+
+static void utc_clock(char out[16], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%H:%M:%S", &tm);
+}
+
+/*
+ * Fetch new credentials, with c->refreshing held, unless another caller
+ * did since `seen`.  A failure is an error only once the current
+ * credentials have expired.
+ */
+static int cache_refresh(struct aws_credcache *cc, unsigned long seen)
+{
+	struct aws_creds fresh = AWS_CREDS_INIT;
+	time_t now = time(NULL), exp;
+	unsigned long gen;
+	char when[16];
+	int err;
+
+	pthread_mutex_lock(&cc->lock);
+	exp = cc->cur.expiration;
+	gen = cc->gen;
+	pthread_mutex_unlock(&cc->lock);
+	if (gen != seen)
 		return 0;
-	return timegm(&tm);
+	err = cc->src.refresh(cc->src.payload, &fresh);
+	if (!err && fresh.expiration && fresh.expiration <= now)
+		err = err_set(FY_EAUTH, "the credentials from %s expired "
+					"as they were fetched",
+			      fresh.source ? fresh.source : "the refresh");
+	if (err < 0) {
+		aws_creds_release(&fresh);
+		if (exp <= now)
+			return err_wrap(err, "the credentials have expired "
+					     "and cannot be refreshed");
+		utc_clock(when, exp);
+		cache_note(cc,
+			   "Refreshing the credentials failed (%s); the "
+			   "current ones serve until they expire at %s UTC",
+			   err_msg(), when);
+		return 0;
+	}
+	pthread_mutex_lock(&cc->lock);
+	aws_creds_release(&cc->cur);
+	cc->cur = fresh;
+	cc->gen++;
+	pthread_mutex_unlock(&cc->lock);
+	if (fresh.expiration) {
+		utc_clock(when, fresh.expiration);
+		cache_note(cc, "Credentials refreshed from %s (until %s UTC)",
+			   fresh.source ? fresh.source : "their source", when);
+	} else {
+		cache_note(cc, "Credentials refreshed from %s",
+			   fresh.source ? fresh.source : "their source");
+	}
+	return 0;
+}
+
+int aws_credcache_get(struct aws_credcache *cc, struct aws_creds *out)
+{
+	time_t exp, left;
+	unsigned long seen;
+	int err = 0;
+
+	pthread_mutex_lock(&cc->lock);
+	exp = cc->cur.expiration;
+	seen = cc->gen;
+	pthread_mutex_unlock(&cc->lock);
+	left = exp - time(NULL);
+	if (!cc->has_src || !exp) {
+		/* fixed credentials */
+	} else if (left < AWS_CREDS_REFRESH_MANDATORY) {
+		pthread_mutex_lock(&cc->refreshing);
+		err = cache_refresh(cc, seen);
+		pthread_mutex_unlock(&cc->refreshing);
+	} else if (left < AWS_CREDS_REFRESH_MARGIN &&
+		   !pthread_mutex_trylock(&cc->refreshing)) {
+		err = cache_refresh(cc, seen);
+		pthread_mutex_unlock(&cc->refreshing);
+	}
+	if (err < 0)
+		return err;
+	aws_credcache_peek(cc, out);
+	return 0;
 }
 
 /* ---- the client ---- */
@@ -194,8 +376,9 @@ struct aws_client {
 	const struct aws_service *svc;
 	char *region;
 	char *endpoint;
-	bool force_path_style, use_global, dry_run;
+	bool force_path_style, use_global, dry_run, anonymous;
 	const struct aws_creds *creds;
+	struct aws_credcache *credcache;
 	int max_attempts;
 	unsigned base_ms;
 	aws_log_fn log;
@@ -212,7 +395,8 @@ int aws_client_new(struct aws_client **out, const struct aws_client_opts *o)
 	const char *env_attempts = aws_getenv(o->env, "AWS_MAX_ATTEMPTS");
 	int err;
 
-	if (!o->service || !o->region || !o->creds)
+	if (!o->service || !o->region ||
+	    (!o->creds && !o->credcache && !o->anonymous))
 		BUG("aws client without service, region or credentials");
 	c = xcalloc(1, sizeof(*c));
 	c->svc = o->service;
@@ -222,6 +406,8 @@ int aws_client_new(struct aws_client **out, const struct aws_client_opts *o)
 	c->use_global = o->use_global;
 	c->dry_run = o->dry_run;
 	c->creds = o->creds;
+	c->credcache = o->credcache;
+	c->anonymous = o->anonymous;
 	c->max_attempts = o->max_attempts;
 	if (!c->max_attempts && env_attempts)
 		c->max_attempts = (int)strtol(env_attempts, NULL, 10);
@@ -451,17 +637,44 @@ static void add_line(struct sigv4_request *s, const char *line)
 	free(name);
 }
 
-static int sign(struct aws_client *c, const struct aws_request *r,
-		const struct target *t, struct sigv4_request *s,
-		const char *payload_hash)
+/* An anonymous request: the wire path and query, the headers as given. */
+static int unsigned_request(const struct aws_request *r,
+			    const struct target *t, struct sigv4_request *s)
 {
+	s->method = r->method ? r->method : "POST";
+	sigv4_add_header(s, "Host", t->authority);
+	for (size_t i = 0; i < r->headers.n; i++)
+		add_line(s, r->headers.v[i]);
+	buf_addstr(&s->wire_path, t->path.ptr);
+	for (size_t i = 0; i < r->nr_params; i++) {
+		const struct aws_param *p = &r->params[i];
+
+		if (i)
+			buf_addch(&s->wire_query, '&');
+		sigv4_uri_encode(&s->wire_query, p->name, strlen(p->name),
+				 false);
+		if (p->value) {
+			buf_addch(&s->wire_query, '=');
+			sigv4_uri_encode(&s->wire_query, p->value,
+					 strlen(p->value), false);
+		}
+	}
+	return 0;
+}
+
+static int sign(struct aws_client *c, const struct aws_request *r,
+		const struct target *t, const struct aws_creds *creds,
+		struct sigv4_request *s, const char *payload_hash)
+{
+	if (!creds)
+		return unsigned_request(r, t, s);
 	s->method = r->method ? r->method : "POST";
 	s->path = t->path.ptr;
 	s->region = t->ep.signing_region;
 	s->service = c->svc->signing_name;
-	s->creds.access_key_id = c->creds->access_key_id;
-	s->creds.secret_access_key = c->creds->secret_access_key;
-	s->creds.session_token = c->creds->session_token;
+	s->creds.access_key_id = creds->access_key_id;
+	s->creds.secret_access_key = creds->secret_access_key;
+	s->creds.session_token = creds->session_token;
 	s->time = time(NULL);
 	s->flags = c->svc == &aws_s3 ? SIGV4_S3 : 0;
 	s->payload = r->body;
@@ -663,7 +876,8 @@ static int answer_error(struct aws_client *c, const struct aws_request *r,
 	    strcmp(bucket_region, c->region))
 		buf_addf(&b, "; the bucket is in region '%s': set `region: %s`",
 			 bucket_region, bucket_region);
-	if (denied && r->iam_action && r->iam_resource)
+	/* An unsigned request has no identity a policy could allow. */
+	if (denied && !c->anonymous && r->iam_action && r->iam_resource)
 		access_hint(&b, r, e->message);
 	if (resp->status == 404)
 		code = FY_ENOTFOUND;
@@ -683,11 +897,19 @@ static int attempt(struct aws_client *c, const struct aws_request *r,
 	struct http_request hr = HTTP_REQUEST_INIT;
 	struct svec lines = SVEC_INIT;
 	struct range_body rb = { r->body_fd, r->body_off, r->body_size, false };
+	struct aws_creds now = AWS_CREDS_INIT;
+	const struct aws_creds *creds = c->anonymous ? NULL : c->creds;
 	struct buf url = BUF_INIT;
-	int err;
+	int err = 0;
 
 	*transport = false;
-	err = sign(c, r, t, &s, payload_hash);
+	/* Each attempt asks the cache: a retry may come after a refresh. */
+	if (!c->anonymous && c->credcache) {
+		err = aws_credcache_get(c->credcache, &now);
+		creds = &now;
+	}
+	if (!err)
+		err = sign(c, r, t, creds, &s, payload_hash);
 	if (err < 0)
 		goto out;
 	buf_addf(&url, "%s%s", t->origin, s.wire_path.ptr);
@@ -743,6 +965,7 @@ out:
 	sigv4_release(&s);
 	svec_release(&lines);
 	buf_release(&url);
+	aws_creds_release(&now);
 	return err;
 }
 

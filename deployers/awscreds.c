@@ -23,6 +23,8 @@
 #define IMDS_DEFAULT_V6	     "http://[fd00:ec2::254]"
 #define ECS_HOST	     "http://169.254.170.2"
 #define CONTAINER_TIMEOUT_MS 2000L
+/* credential_process: the AWS CLI waits forever; a CI job should not */
+#define CREDS_PROCESS_TIMEOUT_MS 60000L
 
 /* Stand-ins for credentials a dry run does not fetch. */
 #define DRY_KEY	   "ASIADRYRUNEXAMPLE000"
@@ -607,10 +609,16 @@ static void wipe_xml(struct xml_node *x)
 		wipe_xml(x->kids[i]);
 }
 
-static int assume_role(struct chain *ch, struct aws_creds *out,
-		       const struct aws_creds *src, const char *role_arn,
-		       const char *session, const char *external_id,
-		       unsigned duration)
+/*
+ * One STS call that answers credentials: AssumeRole signed with `src`,
+ * or AssumeRoleWithWebIdentity unsigned (`src` NULL), as the SDKs send
+ * it; at the STS endpoint of the environment (AWS_ENDPOINT_URL_STS...),
+ * regional unless AWS_STS_REGIONAL_ENDPOINTS=legacy.
+ */
+static int sts_credentials(struct chain *ch, struct aws_creds *out,
+			   const struct aws_creds *src, const char *action,
+			   const char *form, const char *role_arn,
+			   const char *source)
 {
 	const struct awscreds_opts *o = ch->o;
 	const char *sts_mode = aws_getenv(o->env, "AWS_STS_REGIONAL_ENDPOINTS");
@@ -618,46 +626,34 @@ static int assume_role(struct chain *ch, struct aws_creds *out,
 	struct aws_client *c = NULL;
 	struct xml_node *x = NULL;
 	const struct xml_node *cred;
-	struct buf form = BUF_INIT;
-	char dur[16], name[64];
-	char *source = NULL;
+	char path[64];
 	int err;
 
-	if (!session) {
-		snprintf(name, sizeof(name), "ferry-%lld",
-			 (long long)time(NULL));
-		session = name;
-	}
-	snprintf(dur, sizeof(dur), "%u", duration ? duration : 3600);
-	aws_form_add(&form, "RoleArn", role_arn);
-	aws_form_add(&form, "RoleSessionName", session);
-	aws_form_add(&form, "DurationSeconds", dur);
-	if (external_id)
-		aws_form_add(&form, "ExternalId", external_id);
 	co.service = &aws_sts;
 	co.region = o->region ? o->region : AWS_DEFAULT_REGION;
 	co.endpoint = aws_config_endpoint(o->env, &aws_sts, NULL);
 	co.use_global = sts_mode && !strcasecmp(sts_mode, "legacy");
 	co.creds = src;
+	co.anonymous = !src;
 	co.dry_run = o->dry_run;
 	co.log = o->log;
 	co.log_payload = o->log_payload;
 	co.env = o->env;
-	source = xasprintf("role '%s' assumed with %s", role_arn, src->source);
 	err = aws_client_new(&c, &co);
 	if (!err)
-		err = aws_query_call(c, "AssumeRole", form.ptr, &x, role_arn);
+		err = aws_query_call(c, action, form, &x, role_arn);
 	if (err < 0)
 		goto out;
 	if (o->dry_run) {
 		set_dry(out, source);
 		goto out;
 	}
-	cred = xml_path(x, "AssumeRoleResult/Credentials");
+	snprintf(path, sizeof(path), "%sResult/Credentials", action);
+	cred = xml_path(x, path);
 	if (!xml_child_text(cred, "AccessKeyId") ||
 	    !xml_child_text(cred, "SecretAccessKey")) {
-		err = err_set(FY_EFAIL, "AssumeRole: no credentials in the "
-					"answer");
+		err = err_set(FY_EFAIL, "%s: no credentials in the answer",
+			      action);
 		goto out;
 	}
 	set_creds(out, xml_child_text(cred, "AccessKeyId"),
@@ -668,9 +664,108 @@ out:
 	wipe_xml(x);
 	xml_free(x);
 	aws_client_free(c);
+	return err;
+}
+
+static const char *session_name(const char *session, char name[64])
+{
+	if (session)
+		return session;
+	snprintf(name, 64, "ferry-%lld", (long long)time(NULL));
+	return name;
+}
+
+static int assume_role(struct chain *ch, struct aws_creds *out,
+		       const struct aws_creds *src, const char *role_arn,
+		       const char *session, const char *external_id,
+		       unsigned duration)
+{
+	struct buf form = BUF_INIT;
+	char dur[16], name[64];
+	char *source;
+	int err;
+
+	snprintf(dur, sizeof(dur), "%u", duration ? duration : 3600);
+	aws_form_add(&form, "RoleArn", role_arn);
+	aws_form_add(&form, "RoleSessionName", session_name(session, name));
+	aws_form_add(&form, "DurationSeconds", dur);
+	if (external_id)
+		aws_form_add(&form, "ExternalId", external_id);
+	source = xasprintf("role '%s' assumed with %s", role_arn, src->source);
+	err = sts_credentials(ch, out, src, "AssumeRole", form.ptr, role_arn,
+			      source);
 	buf_release(&form);
 	free(source);
 	return err;
+}
+
+/*
+ * Web identity (botocore's AssumeRoleWithWebIdentityProvider): the token
+ * file and role of AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
+ * AWS_ROLE_SESSION_NAME (when `use_env`), each else the profile's
+ * web_identity_token_file, role_arn and role_session_name.  The file is
+ * read at each call: the token may have been renewed since.  1 with
+ * credentials, 0 when not configured.
+ */
+static int web_identity(struct chain *ch, struct aws_creds *out,
+			const char *profile, bool use_env)
+{
+	const struct awscreds_opts *o = ch->o;
+	const struct awscreds_files *f = &ch->files;
+	const char *file = use_env ? aws_getenv(o->env,
+						"AWS_WEB_IDENTITY_TOKEN_FILE")
+				   : NULL;
+	const char *role = use_env ? aws_getenv(o->env, "AWS_ROLE_ARN") : NULL;
+	const char *session =
+		use_env ? aws_getenv(o->env, "AWS_ROLE_SESSION_NAME") : NULL;
+	struct buf token = BUF_INIT, form = BUF_INIT;
+	char name[64];
+	char *source = NULL;
+	int err;
+
+	if (!file)
+		file = awscreds_files_get(f, profile, "web_identity_token_file");
+	if (!file)
+		return 0;
+	if (!role)
+		role = awscreds_files_get(f, profile, "role_arn");
+	if (!session)
+		session = awscreds_files_get(f, profile, "role_session_name");
+	if (!role)
+		return err_set(FY_EINVALID,
+			       "web identity token file '%s' but no role: set "
+			       "AWS_ROLE_ARN or role_arn in profile '%s'",
+			       file, profile);
+	buf_set_limit(&token, CREDS_ANSWER_MAX);
+	err = fs_read_file(&token, file);
+	if (err < 0) {
+		err = err_wrap(err, "web identity token file");
+		goto out;
+	}
+	buf_rtrim(&token);
+	if (!token.len) {
+		err = err_set(FY_EAUTH, "web identity token file '%s' is empty",
+			      file);
+		goto out;
+	}
+	secret(o, token.ptr);
+	aws_form_add(&form, "RoleArn", role);
+	aws_form_add(&form, "RoleSessionName", session_name(session, name));
+	/* a dry run prints the request: not the token */
+	aws_form_add(&form, "WebIdentityToken",
+		     o->dry_run ? "[hidden]" : token.ptr);
+	source = xasprintf("role '%s' assumed with the web identity token "
+			   "'%s'",
+			   role, file);
+	err = sts_credentials(ch, out, NULL, "AssumeRoleWithWebIdentity",
+			      form.ptr, role, source);
+	if (err < 0)
+		err_wrap(err, "web identity for role '%s'", role);
+out:
+	buf_release_secure(&token);
+	buf_release_secure(&form);
+	free(source);
+	return err < 0 ? err : 1;
 }
 
 /* ---- the chain ---- */
@@ -712,7 +807,7 @@ static int from_env(struct chain *ch, struct aws_creds *out)
 }
 
 static int resolve_profile(struct chain *ch, struct aws_creds *out,
-			   const char *profile, int depth);
+			   const char *profile, int depth, bool use_env);
 
 /* A profile's credential_source. */
 static int from_source(struct chain *ch, struct aws_creds *out,
@@ -763,9 +858,11 @@ static int profile_role(struct chain *ch, struct aws_creds *out,
 			       "source_profile nor credential_source",
 			       profile);
 	if (src_profile && !strcmp(src_profile, profile))
-		err = resolve_profile(ch, &base, src_profile, CREDS_MAX_CHAIN);
+		err = resolve_profile(ch, &base, src_profile, CREDS_MAX_CHAIN,
+				      false);
 	else if (src_profile)
-		err = resolve_profile(ch, &base, src_profile, depth + 1);
+		err = resolve_profile(ch, &base, src_profile, depth + 1,
+				      false);
 	else
 		err = from_source(ch, &base, profile, src);
 	if (!err && src_profile)
@@ -787,49 +884,126 @@ static int profile_role(struct chain *ch, struct aws_creds *out,
 	return err;
 }
 
-/*
- * The credentials of a profile: its role, or its keys in the
- * credentials file, then in the config file.  0 with nothing found.
- * At CREDS_MAX_CHAIN, roles are not followed (a profile that is its own
- * source_profile uses its keys, as botocore does).
- */
-static int resolve_profile(struct chain *ch, struct aws_creds *out,
-			   const char *profile, int depth)
+/* The keys of a profile in one file (INI tree `file`); 1 if there. */
+static int static_keys(struct aws_creds *out, const char *profile,
+		       const struct val *file, const char *path)
 {
-	const struct awscreds_files *f = &ch->files;
-	const char *role = awscreds_files_get(f, profile, "role_arn");
-	const struct val *sect;
-	const char *which;
+	const struct val *sect = val_map_get(file, profile);
 	char *source;
 
-	if (depth > CREDS_MAX_CHAIN + 1)
-		return err_set(FY_EINVALID,
-			       "profile '%s': source_profile chain too long",
-			       profile);
-	if (role && depth < CREDS_MAX_CHAIN) {
-		int err = profile_role(ch, out, profile, role, depth);
-
-		return err < 0 ? err : 1;
-	}
-	sect = val_map_get(f->credentials, profile);
-	which = f->credentials_path;
-	if (!val_map_get(sect, "aws_access_key_id")) {
-		sect = val_map_get(f->config, profile);
-		which = f->config_path;
-	}
 	if (!val_map_get(sect, "aws_access_key_id"))
 		return 0;
 	if (!val_map_get(sect, "aws_secret_access_key"))
 		return err_set(FY_EINVALID,
 			       "profile '%s' in '%s' has aws_access_key_id but "
 			       "no aws_secret_access_key",
-			       profile, which);
-	source = xasprintf("profile '%s' of '%s'", profile, which);
+			       profile, path);
+	source = xasprintf("profile '%s' of '%s'", profile, path);
 	set_creds(out, val_text(val_map_get(sect, "aws_access_key_id")),
 		  val_text(val_map_get(sect, "aws_secret_access_key")),
 		  val_text(val_map_get(sect, "aws_session_token")), source);
 	free(source);
 	return 1;
+}
+
+/*
+ * A profile's credential_process.  It runs on ferry's host, so only
+ * from files that ferry's own environment (or its home) names: a job's
+ * AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE could otherwise make
+ * ferry run a command of the job's choosing.
+ */
+static int from_process(struct chain *ch, struct aws_creds *out,
+			const char *profile, const char *command)
+{
+	const struct awscreds_files *f = &ch->files;
+	const struct aws_env *env = ch->o->env;
+	bool in_creds =
+		section_get(f->credentials, profile, "credential_process");
+	const char *var =
+		in_creds ? "AWS_SHARED_CREDENTIALS_FILE" : "AWS_CONFIG_FILE";
+	const char *job = env && env->vars
+				  ? val_text(val_map_get(env->vars, var))
+				  : NULL;
+
+	if (job && *job)
+		return err_set(FY_EINVALID,
+			       "profile '%s': ferry does not run the "
+			       "credential_process of '%s', which the job's "
+			       "%s names (name the file in ferry's own "
+			       "environment)",
+			       profile,
+			       in_creds ? f->credentials_path : f->config_path,
+			       var);
+	if (ch->o->dry_run) {
+		char *source =
+			xasprintf("credential_process of profile '%s'", profile);
+
+		note(ch->o, "dry run: credential_process of profile '%s' "
+			    "not run",
+		     profile);
+		set_dry(out, source);
+		free(source);
+		return 1;
+	}
+	return awscreds_process_run(out, command, profile,
+				    CREDS_PROCESS_TIMEOUT_MS);
+}
+
+static bool has_sso(const struct awscreds_files *f, const char *profile)
+{
+	return awscreds_files_get(f, profile, "sso_session") ||
+	       awscreds_files_get(f, profile, "sso_start_url") ||
+	       awscreds_files_get(f, profile, "sso_account_id");
+}
+
+/*
+ * The credentials of a profile, in botocore's order: its role from a
+ * source_profile or credential_source; web identity (the environment's
+ * when `use_env`, then the profile's); its keys in the credentials
+ * file; its credential_process; its keys in the config file.  0 with
+ * nothing found.  At CREDS_MAX_CHAIN, roles are not followed (a profile
+ * that is its own source_profile uses its keys, as botocore does).
+ * IAM Identity Center (SSO) is not supported: a profile that has only
+ * that is an error rather than a silent fall-through to other sources.
+ */
+static int resolve_profile(struct chain *ch, struct aws_creds *out,
+			   const char *profile, int depth, bool use_env)
+{
+	const struct awscreds_files *f = &ch->files;
+	const char *role = awscreds_files_get(f, profile, "role_arn");
+	const char *process;
+	int got;
+
+	if (depth > CREDS_MAX_CHAIN + 1)
+		return err_set(FY_EINVALID,
+			       "profile '%s': source_profile chain too long",
+			       profile);
+	/* a role with a web identity token is the next step's */
+	if (role && depth < CREDS_MAX_CHAIN &&
+	    !awscreds_files_get(f, profile, "web_identity_token_file")) {
+		int err = profile_role(ch, out, profile, role, depth);
+
+		return err < 0 ? err : 1;
+	}
+	got = web_identity(ch, out, profile, use_env);
+	if (!got)
+		got = static_keys(out, profile, f->credentials,
+				  f->credentials_path);
+	process = awscreds_files_get(f, profile, "credential_process");
+	if (!got && process) {
+		int err = from_process(ch, out, profile, process);
+
+		return err < 0 ? err : 1;
+	}
+	if (!got)
+		got = static_keys(out, profile, f->config, f->config_path);
+	if (!got && has_sso(f, profile))
+		return err_set(FY_EAUTH,
+			       "profile '%s' signs in with IAM Identity Center "
+			       "(SSO), which ferry does not support; give it "
+			       "a credential_process, keys or a role instead",
+			       profile);
+	return got;
 }
 
 static int from_options(const struct awscreds_opts *o, struct aws_creds *out)
@@ -867,8 +1041,10 @@ static int find(struct chain *ch, struct aws_creds *out)
 	buf_addstr(&ch->looked, "the deploy options, the environment");
 	if (!got) {
 		got = load_files(ch);
+		/* an explicit profile option ignores the environment's
+		   web identity too (botocore's disable_env_vars) */
 		if (!got)
-			got = resolve_profile(ch, out, profile, 0);
+			got = resolve_profile(ch, out, profile, 0, !named);
 		buf_addf(&ch->looked, ", profile '%s' of the shared files",
 			 profile);
 		if (!got && chosen && !has_profile(&ch->files, profile))
@@ -930,4 +1106,74 @@ int awscreds_resolve(struct aws_creds *out, const struct awscreds_opts *o)
 	awscreds_files_release(&ch.files);
 	buf_release(&ch.looked);
 	return err;
+}
+
+/* ---- a cache that refreshes ---- */
+
+/* The options of the first resolution, kept to run it again. */
+struct refresher {
+	struct awscreds_opts o;
+	char *kept[8];
+	size_t nr_kept;
+};
+
+static const char *keep(struct refresher *r, const char *s)
+{
+	if (!s)
+		return NULL;
+	if (r->nr_kept == ARRAY_SIZE(r->kept))
+		BUG("refresher: too many strings");
+	r->kept[r->nr_kept] = xstrdup(s);
+	return r->kept[r->nr_kept++];
+}
+
+static int refresh(void *payload, struct aws_creds *out)
+{
+	struct refresher *r = payload;
+
+	return awscreds_resolve(out, &r->o);
+}
+
+static void refresher_free(void *payload)
+{
+	struct refresher *r = payload;
+
+	for (size_t i = 0; i < r->nr_kept; i++) {
+		explicit_bzero(r->kept[i], strlen(r->kept[i]));
+		free(r->kept[i]);
+	}
+	free(r);
+}
+
+int awscreds_resolve_cache(struct aws_credcache **out,
+			   const struct awscreds_opts *o)
+{
+	struct aws_creds c = AWS_CREDS_INIT;
+	struct aws_credcache_src src = { 0 };
+	struct refresher *r;
+	int err = awscreds_resolve(&c, o);
+
+	if (err < 0)
+		return err;
+	if (!c.expiration || o->dry_run) {
+		aws_credcache_new(out, &c, NULL);
+		return 0;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->o = *o;
+	r->o.access_key_id = keep(r, o->access_key_id);
+	r->o.secret_access_key = keep(r, o->secret_access_key);
+	r->o.session_token = keep(r, o->session_token);
+	r->o.profile = keep(r, o->profile);
+	r->o.role_arn = keep(r, o->role_arn);
+	r->o.role_session_name = keep(r, o->role_session_name);
+	r->o.external_id = keep(r, o->external_id);
+	r->o.region = keep(r, o->region);
+	src.refresh = refresh;
+	src.free = refresher_free;
+	src.payload = r;
+	src.log = o->log;
+	src.log_payload = o->log_payload;
+	aws_credcache_new(out, &c, &src);
+	return 0;
 }

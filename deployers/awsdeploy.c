@@ -10,12 +10,18 @@
 #include "error.h"
 #include "val.h"
 
+/*
+ * Secrets, under the lock of the log: a refresh in an upload thread adds
+ * the new ones while other threads write.
+ */
 static void add_secret(void *payload, const char *s)
 {
-	struct deploy_ctx *ctx = payload;
+	struct awsdeploy *d = payload;
 
-	if (ctx->add_secret)
-		ctx->add_secret(ctx->payload, s);
+	pthread_mutex_lock(&d->out_lock);
+	if (d->ctx->add_secret)
+		d->ctx->add_secret(d->ctx->payload, s);
+	pthread_mutex_unlock(&d->out_lock);
 }
 
 int awsdeploy_init(struct awsdeploy *d, struct deploy_ctx *ctx,
@@ -60,7 +66,8 @@ int awsdeploy_init(struct awsdeploy *d, struct deploy_ctx *ctx,
 
 void awsdeploy_release(struct awsdeploy *d)
 {
-	aws_creds_release(&d->creds);
+	aws_credcache_free(d->creds);
+	d->creds = NULL;
 	awscreds_files_release(&d->files);
 	pthread_mutex_destroy(&d->out_lock);
 }
@@ -118,6 +125,7 @@ static const char *opt_not_profile(const struct awsdeploy *d, const char *name)
 int awsdeploy_login(struct awsdeploy *d)
 {
 	struct awscreds_opts o = { 0 };
+	struct aws_creds c = AWS_CREDS_INIT;
 	struct buf line = BUF_INIT;
 	const char *dur = opt_not_profile(d, "duration_seconds");
 	int err;
@@ -160,16 +168,20 @@ int awsdeploy_login(struct awsdeploy *d)
 	o.log = awsdeploy_log;
 	o.log_payload = d;
 	o.add_secret = add_secret;
-	o.secret_payload = d->ctx;
-	err = awscreds_resolve(&d->creds, &o);
+	o.secret_payload = d;
+	err = awscreds_resolve_cache(&d->creds, &o);
 	if (err < 0)
 		return err;
+	aws_credcache_peek(d->creds, &c);
 	buf_addstr(&line, "Using Access Key: ");
-	aws_obfuscate(&line, d->creds.access_key_id);
+	aws_obfuscate(&line, c.access_key_id);
 	awsdeploy_printf(d, "%s\n", line.ptr);
-	if (strcmp(d->creds.source, "the deploy options"))
-		awsdeploy_printf(d, "Credentials from %s%s\n", d->creds.source,
-				 d->creds.session_token ? " (temporary)" : "");
+	if (strcmp(c.source, "the deploy options"))
+		awsdeploy_printf(d, "Credentials from %s%s\n", c.source,
+				 c.session_token || c.expiration
+					 ? " (temporary)"
+					 : "");
+	aws_creds_release(&c);
 	buf_release(&line);
 	return 0;
 }
@@ -183,7 +195,7 @@ void awsdeploy_client_opts(struct awsdeploy *d, const struct aws_service *svc,
 	o->endpoint = aws_config_endpoint(
 		&d->env, svc,
 		use_endpoint ? awsdeploy_opt(d, "endpoint") : NULL);
-	o->creds = &d->creds;
+	o->credcache = d->creds;
 	o->max_attempts = d->max_attempts;
 	o->dry_run = d->dry_run;
 	o->log = awsdeploy_log;

@@ -51,8 +51,15 @@ struct xml_node;
  * masked) through the log callback and sends nothing; calls then
  * succeed with an empty answer (status 0).
  *
+ * Credentials: a client signs with a fixed struct aws_creds, or asks a
+ * shared struct aws_credcache before each request, which refreshes
+ * temporary credentials shortly before they expire (see below); that is
+ * how a long upload or wait outlives an hour-long STS session.  An
+ * anonymous client sends its requests unsigned.
+ *
  * Ownership: everything passed in is borrowed for the call (the client
- * copies its options, but not the credentials, which must outlive it).
+ * copies its options, but not the credentials or their cache, which
+ * must outlive it).
  */
 
 /* Environment variables: the job's first (a map), then ferry's own. */
@@ -133,13 +140,57 @@ void aws_obfuscate(struct buf *out, const char *secret);
 /* Output of a client: dry-run requests and retry notices, one line. */
 typedef void (*aws_log_fn)(void *payload, const char *line);
 
+/*
+ * A credentials cache, shared by the clients of a deploy and their
+ * threads.  aws_credcache_get() hands out a copy of the current
+ * credentials; when they have an expiration it first fetches them again
+ * through src->refresh, as the AWS SDKs do (they refresh 5 to 15 minutes
+ * ahead; botocore: 15 minutes "advisory", 10 "mandatory"):
+ *  - with less than AWS_CREDS_REFRESH_MARGIN seconds (5 minutes) left,
+ *    one caller refreshes while the others go on with the current
+ *    credentials, which are still good;
+ *  - with less than AWS_CREDS_REFRESH_MANDATORY (1 minute) left, every
+ *    caller waits for that refresh.
+ * Five minutes is enough for a request started just before the margin
+ * to finish, and matches EC2, which offers new instance credentials at
+ * least five minutes before the old ones expire.  A source that always
+ * answers credentials inside the margin is asked again at each request.
+ * A refresh that fails leaves the current credentials in use while they
+ * have not expired (with a note to src->log); after that the error is
+ * returned.  Credentials without an expiration are never refreshed.
+ */
+#define AWS_CREDS_REFRESH_MARGIN    300
+#define AWS_CREDS_REFRESH_MANDATORY 60
+
+struct aws_credcache_src {
+	/* Fetch the credentials again into *out (AWS_CREDS_INIT). */
+	int (*refresh)(void *payload, struct aws_creds *out);
+	void (*free)(void *payload); /* with the cache; may be NULL */
+	void *payload;
+	aws_log_fn log; /* refreshes and failed refreshes; may be NULL */
+	void *log_payload;
+};
+
+struct aws_credcache;
+
+/* A cache holding `creds` (taken, left empty); `src` NULL: fixed. */
+void aws_credcache_new(struct aws_credcache **out, struct aws_creds *creds,
+		       const struct aws_credcache_src *src);
+void aws_credcache_free(struct aws_credcache *cc);
+/* A copy of the credentials, refreshed first if due; release it. */
+int aws_credcache_get(struct aws_credcache *cc, struct aws_creds *out);
+/* A copy of the credentials as they are, never refreshed. */
+void aws_credcache_peek(struct aws_credcache *cc, struct aws_creds *out);
+
 struct aws_client_opts {
 	const struct aws_service *service;
 	const char *region;   /* required */
 	const char *endpoint; /* custom endpoint, or NULL */
 	bool force_path_style;
 	bool use_global;
-	const struct aws_creds *creds; /* borrowed; required */
+	const struct aws_creds *creds; /* borrowed; or: */
+	struct aws_credcache *credcache; /* borrowed, asked per request */
+	bool anonymous;			 /* unsigned requests, no creds */
 	int max_attempts;	       /* 0: AWS_MAX_ATTEMPTS, else 3 */
 	unsigned backoff_base_ms;      /* 0: 1000 */
 	bool dry_run;
@@ -234,7 +285,10 @@ int aws_query_call(struct aws_client *c, const char *action, const char *form,
 /* Append "&name=value", both form-encoded. */
 void aws_form_add(struct buf *form, const char *name, const char *value);
 
-/* Parse an ISO 8601 UTC time ("2011-07-15T23:28:33.359Z"); 0 if bad. */
+/*
+ * Parse an ISO 8601 time ("2011-07-15T23:28:33.359Z", or with an offset
+ * "+02:00", "-0500"); 0 if bad.
+ */
 time_t aws_parse_time(const char *s);
 
 #endif

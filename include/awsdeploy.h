@@ -20,7 +20,9 @@ struct deploy_ctx;
  *
  *  1. awsdeploy_init() with the deploy context and the env prefixes
  *     ({"S3", "AWS", NULL} for s3: S3_ wins over AWS_);
- *  2. awsdeploy_login(): credentials, "Using Access Key: ac*****...";
+ *  2. awsdeploy_login(): credentials, "Using Access Key: ac*****...",
+ *     kept in a cache that refreshes temporary ones for every client
+ *     and thread that signs with them (awscreds_resolve_cache);
  *  3. awsdeploy_client_opts() per service, then aws_client_new();
  *  4. awsdeploy_release().
  *
@@ -36,7 +38,7 @@ struct awsdeploy {
 	struct awscreds_optsrc src;
 	const char *profile;
 	const char *region;
-	struct aws_creds creds;
+	struct aws_credcache *creds; /* after login: every client's */
 	bool dry_run;
 	int max_attempts;
 	pthread_mutex_t out_lock;

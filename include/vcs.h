@@ -264,6 +264,9 @@ int vcs_remote_resolve(struct vcs_info *out, const char *url,
 
 struct vcs_checkout_opts {
 	bool submodules; /* git.submodules: recursive, each from its mirror */
+	/* only the .git: HEAD, branches and an index of the commit's tree,
+	 * no files and no submodules (see vcs_attach_git()) */
+	bool git_only;
 	/* the mirror's objects are copied (hard links where possible): the
 	 * full history is there, whatever git.depth says */
 };
@@ -281,6 +284,15 @@ struct vcs_checkout_opts {
 int vcs_checkout(const struct vcs_info *info, const char *workspace,
 		 const struct vcs_remote_opts *ropts,
 		 const struct vcs_checkout_opts *copts);
+
+/*
+ * Give `tree`, an export of the local repository of `info` (see
+ * vcs_export_dir()), the .git a workspace made by vcs_checkout() has:
+ * HEAD detached at info->commit, its tree in the index, the branch and
+ * `origin` as there.  The files of `tree` are left as they are, so an
+ * export with uncommitted changes shows them as changes.
+ */
+int vcs_attach_git(const struct vcs_info *info, const char *tree);
 
 /*
  * Read `path` at `rev` (NULL: info->commit; else a branch, tag or SHA)

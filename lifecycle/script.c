@@ -346,6 +346,15 @@ static void emit_checkout(struct buf *out, const struct job_info *info)
 		buf_addch(out, '\n');
 		buf_release(&t);
 	}
+	/* the copied workspace may belong to another user than the job's:
+	 * git would refuse it as of "dubious ownership" */
+	buf_addstr(out, "if [ -d \"${TRAVIS_HOME}/build/\"");
+	buf_add_shquote(out, info->slug);
+	buf_addstr(out, "/.git ] && command -v git >/dev/null; then "
+			"git config --global --add safe.directory "
+			"\"${TRAVIS_HOME}/build/\"");
+	buf_add_shquote(out, info->slug);
+	buf_addstr(out, "; fi\n");
 	buf_addstr(out, "travis_fold end git.checkout\n");
 	{
 		struct phase_opts o = { true, true, false };

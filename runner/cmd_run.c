@@ -785,6 +785,11 @@ int build_local_workspace(const char *dir, bool dirty, struct vcs_info *info,
 				sub = dir + wl + 1;
 			*workspace_out =
 				*sub ? fs_join(dest, sub) : xstrdup(dest);
+			if (!*sub && vcs_attach_git(info, dest) < 0)
+				fprintf(stderr,
+					"ferry: warning: the workspace has no "
+					".git: %s\n",
+					err_msg());
 			if (*sub) {
 				/* the project is the subdirectory */
 				char *slug = xasprintf("%s", fs_basename(dir));

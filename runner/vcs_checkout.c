@@ -215,6 +215,25 @@ out:
 			: 0;
 }
 
+/* The index of `repo` holds the tree of `c` (stat data left empty: git
+ * looks at the files again the first time). */
+static int index_from_commit(git_repository *repo, git_commit *c)
+{
+	git_index *idx = NULL;
+	git_tree *tree = NULL;
+	int gerr = git_commit_tree(&tree, c);
+
+	if (!gerr)
+		gerr = git_repository_index(&idx, repo);
+	if (!gerr)
+		gerr = git_index_read_tree(idx, tree);
+	if (!gerr)
+		gerr = git_index_write(idx);
+	git_index_free(idx);
+	git_tree_free(tree);
+	return gerr;
+}
+
 static int empty_dir(const char *dir)
 {
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -273,7 +292,9 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	if (!gerr)
 		gerr = git_commit_lookup(&c, repo, &oid);
 	ch.checkout_strategy = GIT_CHECKOUT_FORCE;
-	if (!gerr)
+	if (!gerr && copts && copts->git_only)
+		gerr = index_from_commit(repo, c);
+	else if (!gerr)
 		gerr = git_checkout_tree(repo, (const git_object *)c, &ch);
 	if (!gerr)
 		gerr = git_repository_set_head_detached(repo, &oid);
@@ -289,7 +310,7 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	if (err < 0)
 		goto out;
 	vcs_unlock(&lfd);
-	if (copts && copts->submodules)
+	if (copts && copts->submodules && !copts->git_only)
 		err = checkout_submodules(repo, url ? url : info->workdir,
 					  ropts, 0);
 out:
@@ -299,6 +320,42 @@ out:
 	if (err < 0 && made)
 		fs_rm_rf(workspace);
 	free(lock);
+	free(parent);
+	return err;
+}
+
+int vcs_attach_git(const struct vcs_info *info, const char *tree)
+{
+	struct vcs_checkout_opts co = { .git_only = true };
+	struct vcs_remote_opts ro = { 0 };
+	char *parent = fs_dirname(tree);
+	char *tmp = NULL, *from = NULL, *to = fs_join(tree, ".git");
+	int err;
+
+	if (fs_exists(to)) {
+		err = err_set(FY_EINVALID, "'%s' exists already", to);
+		goto out;
+	}
+	tmp = xasprintf("%s/.ferry-git.XXXXXX", parent);
+	if (!mkdtemp(tmp)) {
+		err = err_errno("cannot create a directory in '%s'", parent);
+		free(tmp);
+		tmp = NULL;
+	} else {
+		char *ws = fs_join(tmp, "ws");
+
+		err = vcs_checkout(info, ws, &ro, &co);
+		from = fs_join(ws, ".git");
+		free(ws);
+	}
+	if (!err && rename(from, to) < 0)
+		err = err_errno("cannot move the repository into '%s'", tree);
+out:
+	if (tmp)
+		fs_rm_rf(tmp);
+	free(tmp);
+	free(from);
+	free(to);
 	free(parent);
 	return err;
 }

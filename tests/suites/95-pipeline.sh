@@ -38,6 +38,9 @@ cleanup() {
 	[ -n "${ACONT:-}" ] && docker rm -f "$ACONT" >/dev/null 2>&1
 	[ -n "${FRONT:-}" ] && docker images --format '{{.Repository}}:{{.Tag}}' |
 		grep "^127.0.0.1:$FRONT/" | xargs -r docker rmi -f >/dev/null 2>&1
+	# the app images the jobs built and tagged again (bootstrap-based)
+	docker image prune -f --filter label=io.ferry.image=bootstrap \
+		>/dev/null 2>&1
 	[ $fail_count -eq 0 ] && rm -rf "$top"
 }
 trap cleanup EXIT

@@ -1,5 +1,9 @@
 #include "compat.h"
 
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "aws.h"
 #include "awscreds.h"
 #include "buf.h"
@@ -7,6 +11,7 @@
 #include "svec.h"
 #include "unit.h"
 #include "val.h"
+#include "xalloc.h"
 
 /*
  * The credential chain with temporary files and an environment that
@@ -307,4 +312,713 @@ void test_awscreds__json(void)
 	check(strstr(err_msg(), "AssumeRoleUnauthorizedAccess"));
 	check_int(awscreds_parse_json(&c, "[]", 2, "imds"), ==, FY_EAUTH);
 	buf_release(&b);
+}
+
+/* ---- credential_process ---- */
+
+/* The words of a split as "[a][b c]", or "error". */
+static void split_words(struct buf *out, const char *cmd)
+{
+	struct svec w = SVEC_INIT;
+
+	buf_reset(out);
+	if (awscreds_process_split(&w, cmd) < 0)
+		buf_addstr(out, "error");
+	for (size_t i = 0; i < w.n; i++)
+		buf_addf(out, "[%s]", w.v[i]);
+	svec_release(&w);
+}
+
+/* Python's shlex.split(), which the AWS CLI uses, gave these. */
+void test_awscreds__process_split(void)
+{
+	static const struct {
+		const char *cmd, *want;
+	} cases[] = {
+		{ "/bin/cmd --flag value", "[/bin/cmd][--flag][value]" },
+		{ "  a   b  ", "[a][b]" },
+		{ "a 'b c' d", "[a][b c][d]" },
+		{ "\"a b\" c", "[a b][c]" },
+		{ "a\"b c\"d", "[ab cd]" },
+		{ "'it'\\''s'", "[it's]" },
+		{ "\"x\\\"y\"", "[x\"y]" },
+		{ "\"x\\\\y\"", "[x\\y]" },
+		{ "\"x\\ny\"", "[x\\ny]" },
+		{ "a\\ b", "[a b]" },
+		{ "a\\\\b", "[a\\b]" },
+		{ "''", "[]" },
+		{ "a '' b", "[a][][b]" },
+		{ "\"\"\"\"", "[]" },
+		{ "x\"'\"y", "[x'y]" },
+		{ "'a\\b'", "[a\\b]" },
+		{ "#not-a-comment x", "[#not-a-comment][x]" },
+		{ "'$HOME' ~ *", "[$HOME][~][*]" },
+		{ "a\tb\nc\r", "[a][b][c]" },
+		{ "", "" },
+		{ "   ", "" },
+		{ "'open", "error" },
+		{ "\"open", "error" },
+		{ "trail\\", "error" },
+		{ "\"x\\", "error" },
+	};
+	struct buf got = BUF_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		split_words(&got, cases[i].cmd);
+		if (strcmp(got.ptr, cases[i].want)) {
+			unit_fail(__FILE__, __LINE__, "split <%s>: %s, want %s",
+				  cases[i].cmd, got.ptr, cases[i].want);
+			break;
+		}
+	}
+	buf_release(&got);
+}
+
+void test_awscreds__process_parse(void)
+{
+	static const struct {
+		const char *json;
+		const char *error; /* NULL: parsed */
+	} cases[] = {
+		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\"}",
+		  NULL },
+		{ "{\"Version\": 1.0, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\", \"SessionToken\": "
+		  "\"tok-p\", \"Expiration\": \"2023-11-15T04:13:20Z\"}",
+		  NULL },
+		{ "{\"AccessKeyId\": \"AKIDP\", \"SecretAccessKey\": "
+		  "\"s3cr3t-p\"}",
+		  "Version '(none)' is not supported" },
+		{ "{\"Version\": \"1\", \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\"}",
+		  "Version '1' is not supported" },
+		{ "{\"Version\": 2, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\"}",
+		  "Version '2' is not supported" },
+		{ "{\"Version\": 1, \"SecretAccessKey\": \"s3cr3t-p\"}",
+		  "no AccessKeyId" },
+		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\"}",
+		  "no SecretAccessKey" },
+		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": 7}",
+		  "no SecretAccessKey" },
+		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\", \"SessionToken\": 5}",
+		  "SessionToken is not a string" },
+		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\", \"Expiration\": "
+		  "\"next week\"}",
+		  "bad Expiration 'next week'" },
+		{ "[\"AKIDP\", \"s3cr3t-p\"]", "is not a JSON object" },
+		{ "AccessKeyId=AKIDP s3cr3t-p", "its output is not JSON (at 1:" },
+		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
+		  "\"SecretAccessKey\": \"s3cr3t-p\"",
+		  "its output is not JSON" },
+	};
+	struct aws_creds c = AWS_CREDS_INIT;
+	const char *j;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		j = cases[i].json;
+		int err = awscreds_process_parse(&c, j, strlen(j), "ci");
+
+		if (!cases[i].error && err < 0) {
+			unit_fail(__FILE__, __LINE__, "case %zu: %s", i,
+				  err_msg());
+			break;
+		}
+		if (!cases[i].error)
+			continue;
+		if (err != FY_EAUTH || !strstr(err_msg(), cases[i].error) ||
+		    !strstr(err_msg(), "profile 'ci'") ||
+		    strstr(err_msg(), "s3cr3t")) {
+			unit_fail(__FILE__, __LINE__, "case %zu: %d %s", i, err,
+				  err_msg());
+			break;
+		}
+	}
+	aws_creds_release(&c);
+	j = "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
+	    "\"SecretAccessKey\": \"s3cr3t-p\", \"SessionToken\": \"tok\", "
+	    "\"Expiration\": \"2023-11-15T06:13:20.5+02:00\"}";
+	check_ok(awscreds_process_parse(&c, j, strlen(j), "ci"));
+	check_str(c.access_key_id, "AKIDP");
+	check_str(c.secret_access_key, "s3cr3t-p");
+	check_str(c.session_token, "tok");
+	check_int(c.expiration, ==, 1700021600);
+	check_str(c.source, "credential_process of profile 'ci'");
+	aws_creds_release(&c);
+}
+
+/* A script that prints credentials valid for $1 seconds (default 3600)
+ * and counts its runs in the file `count`. */
+static const char cred_script[] =
+	"#!/bin/sh\n"
+	"echo \"$*\" >>count\n"
+	"t=$(( $(date +%s) + ${1:-3600} ))\n"
+	"printf '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
+	"\"SecretAccessKey\": \"procsecret\", \"SessionToken\": "
+	"\"proctoken\", \"Expiration\": \"%s\"}\\n' "
+	"\"$(date -u -d @$t +%Y-%m-%dT%H:%M:%SZ)\"\n";
+
+static int script(const char *name, const char *text)
+{
+	return fs_write_file(name, text, strlen(text), 0755);
+}
+
+static int lines_of(const char *path)
+{
+	struct buf b = BUF_INIT;
+	int n = 0;
+
+	if (fs_read_file(&b, path) == 0)
+		for (size_t i = 0; i < b.len; i++)
+			n += b.ptr[i] == '\n';
+	buf_release(&b);
+	return n;
+}
+
+void test_awscreds__process_run(void)
+{
+	struct aws_creds c = AWS_CREDS_INIT;
+	struct buf b = BUF_INIT;
+	time_t now = time(NULL);
+	long long t0;
+
+	check_ok(script("cred.sh", cred_script));
+	check_ok(awscreds_process_run(&c, "./cred.sh 600", "ci", 10000));
+	check_str(c.access_key_id, "AKIDPROC");
+	check_str(c.session_token, "proctoken");
+	check(c.expiration >= now + 590 && c.expiration <= now + 610);
+	aws_creds_release(&c);
+	check_int(lines_of("count"), ==, 1);
+
+	/* no shell: the words arrive as the AWS CLI splits them */
+	check_ok(script("args.sh", "#!/bin/sh\n"
+				   "for a; do printf '<%s>' \"$a\"; done >args\n"
+				   "exec ./cred.sh\n"));
+	check_ok(awscreds_process_run(
+		&c, "./args.sh 'two words' \"a \\\"q\\\"\" $HOME;x '' `id`",
+		"ci", 10000));
+	aws_creds_release(&c);
+	check_ok(fs_read_file(&b, "args"));
+	check_str(b.ptr, "<two words><a \"q\"><$HOME;x><><`id`>");
+
+	/* a failure: its status and stderr, never its stdout */
+	check_ok(script("fail.sh", "#!/bin/sh\necho procsecret\n"
+				   "echo 'token expired' >&2\n"
+				   "echo 'run: login --sso' >&2\nexit 3\n"));
+	check_int(awscreds_process_run(&c, "./fail.sh", "ci", 10000), ==,
+		  FY_EAUTH);
+	check(strstr(err_msg(), "credential_process of profile 'ci' exited "
+				"with status 3: token expired run: login"));
+	check(!strstr(err_msg(), "procsecret"));
+
+	/* output that is not the JSON */
+	check_ok(script("junk.sh", "#!/bin/sh\necho AKIDPROC procsecret\n"));
+	check_int(awscreds_process_run(&c, "./junk.sh", "ci", 10000), ==,
+		  FY_EAUTH);
+	check(strstr(err_msg(), "not JSON"));
+	check(!strstr(err_msg(), "procsecret"));
+
+	/* the time limit, its process group killed */
+	check_ok(script("slow.sh", "#!/bin/sh\nsleep 30 &\nsleep 30\n"));
+	t0 = (long long)time(NULL);
+	check_int(awscreds_process_run(&c, "./slow.sh", "ci", 300), ==,
+		  FY_ETIMEOUT);
+	check((long long)time(NULL) - t0 < 5);
+	check(strstr(err_msg(), "did not finish"));
+
+	/* the output cap */
+	check_ok(script("big.sh", "#!/bin/sh\nhead -c 200000 /dev/zero | "
+				  "tr '\\0' x\n"));
+	check_int(awscreds_process_run(&c, "./big.sh", "ci", 10000), ==,
+		  FY_ETOOBIG);
+	check(strstr(err_msg(), "more than 64 KiB"));
+
+	/* a program that is not there, or cannot run */
+	check(awscreds_process_run(&c, "no-such-tool-ferry --x", "ci", 1000) <
+	      0);
+	check(strstr(err_msg(), "'no-such-tool-ferry' is not in PATH"));
+	check_ok(fs_write_file("plain.txt", "x", 1, 0644));
+	check(awscreds_process_run(&c, "./plain.txt", "ci", 1000) < 0);
+	check(strstr(err_msg(), "cannot run"));
+	check_int(awscreds_process_run(&c, "./cred.sh 'open", "ci", 1000), ==,
+		  FY_EINVALID);
+	check(strstr(err_msg(), "no closing quotation"));
+	buf_release(&b);
+}
+
+/*
+ * credential_process in the chain.  It runs only from files named in
+ * ferry's own environment, so AWS_CONFIG_FILE is set there here (and
+ * the `profile` option keeps the machine's own keys out).
+ */
+void test_awscreds__process_chain(void)
+{
+	static const char config[] =
+		"[profile proc]\n"
+		"credential_process = ./cred.sh 7200\n"
+		"[profile both]\n"
+		"credential_process = ./cred.sh\n"
+		"aws_access_key_id = AKIDCONFIGBOTH\n"
+		"aws_secret_access_key = configboth\n"
+		"[profile shadowed]\n"
+		"credential_process = ./cred.sh\n"
+		"[profile role]\n"
+		"role_arn = arn:aws:iam::123456789012:role/r\n"
+		"source_profile = proc\n";
+	static const char creds[] = "[shadowed]\n"
+				    "aws_access_key_id = AKIDCREDS\n"
+				    "aws_secret_access_key = credssecret\n";
+	struct val *vars = val_map();
+	struct aws_env env;
+	struct awscreds_opts o;
+	struct rec r = { SVEC_INIT, SVEC_INIT };
+	struct aws_creds c = AWS_CREDS_INIT;
+	time_t now = time(NULL);
+	char *log;
+
+	check_ok(script("cred.sh", cred_script));
+	check_ok(fs_write_file("pconfig", config, sizeof(config) - 1, 0600));
+	check_ok(fs_write_file("pcreds", creds, sizeof(creds) - 1, 0600));
+	setup(vars, &o, &r, &env);
+	env.no_host = false;
+	val_map_del(vars, "AWS_CONFIG_FILE");
+	val_map_set(vars, "AWS_SHARED_CREDENTIALS_FILE", val_str("pcreds"));
+	setenv("AWS_CONFIG_FILE", "pconfig", 1);
+
+	o.profile = "proc";
+	check_ok(awscreds_resolve(&c, &o));
+	check_str(c.access_key_id, "AKIDPROC");
+	check_str(c.source, "credential_process of profile 'proc'");
+	check(c.expiration >= now + 7190);
+	check(svec_has(&r.secrets, "procsecret"));
+	check(svec_has(&r.secrets, "proctoken"));
+	aws_creds_release(&c);
+	check_int(lines_of("count"), ==, 1);
+	/* the credentials file's keys come first, the config's after */
+	o.profile = "shadowed";
+	check_ok(awscreds_resolve(&c, &o));
+	check_str(c.access_key_id, "AKIDCREDS");
+	aws_creds_release(&c);
+	o.profile = "both";
+	check_ok(awscreds_resolve(&c, &o));
+	check_str(c.access_key_id, "AKIDPROC");
+	aws_creds_release(&c);
+	check_int(lines_of("count"), ==, 2);
+	/* a source_profile (dry run: the process is not run) */
+	o.profile = "role";
+	o.dry_run = true;
+	check_ok(awscreds_resolve(&c, &o));
+	check(strstr(c.source, "role 'arn:aws:iam::123456789012:role/r' "
+			       "assumed with credential_process of profile "
+			       "'proc'"));
+	aws_creds_release(&c);
+	check_int(lines_of("count"), ==, 2);
+	log = svec_join(&r.log, "\n");
+	check(strstr(log, "credential_process of profile 'proc' not run"));
+	free(log);
+	o.dry_run = false;
+
+	/* a file the job's variables name is not run from */
+	val_map_set(vars, "AWS_CONFIG_FILE", val_str("pconfig"));
+	o.profile = "proc";
+	check_int(awscreds_resolve(&c, &o), ==, FY_EINVALID);
+	check(strstr(err_msg(), "the job's AWS_CONFIG_FILE"));
+	check_int(lines_of("count"), ==, 2);
+
+	unsetenv("AWS_CONFIG_FILE");
+	val_free(vars);
+	svec_release(&r.secrets);
+	svec_release(&r.log);
+}
+
+/* ---- web identity and SSO ---- */
+
+void test_awscreds__web_identity(void)
+{
+	static const char config[] =
+		"[profile wi]\n"
+		"web_identity_token_file = token\n"
+		"role_arn = arn:aws:iam::123456789012:role/web\n"
+		"role_session_name = from-profile\n"
+		"[profile norole]\n"
+		"web_identity_token_file = token\n"
+		"[profile missing]\n"
+		"web_identity_token_file = no-such-token\n"
+		"role_arn = arn:aws:iam::123456789012:role/web\n"
+		"[profile sso]\n"
+		"sso_session = corp\n"
+		"sso_account_id = 123456789012\n"
+		"sso_role_name = Deploy\n";
+	struct val *vars = val_map();
+	struct aws_env env;
+	struct awscreds_opts o;
+	struct rec r = { SVEC_INIT, SVEC_INIT };
+	struct aws_creds c = AWS_CREDS_INIT;
+	struct buf b = BUF_INIT;
+	char *log;
+
+	write_files();
+	check_ok(fs_read_file(&b, "config"));
+	buf_addstr(&b, config);
+	check_ok(fs_write_file("config", b.ptr, b.len, 0600));
+	buf_release(&b);
+	check_ok(fs_write_file("token", "eyJ.web-token.sig\n", 18, 0600));
+	check_ok(fs_write_file("empty", "\n", 1, 0600));
+	setup(vars, &o, &r, &env);
+	o.dry_run = true;
+	val_map_set(vars, "AWS_ENDPOINT_URL_STS",
+		    val_str("http://127.0.0.1:9"));
+	val_map_set(vars, "AWS_WEB_IDENTITY_TOKEN_FILE", val_str("token"));
+	val_map_set(vars, "AWS_ROLE_ARN",
+		    val_str("arn:aws:iam::123456789012:role/env"));
+	val_map_set(vars, "AWS_ROLE_SESSION_NAME", val_str("build-9"));
+
+	/* the environment's: an unsigned AssumeRoleWithWebIdentity */
+	check_ok(awscreds_resolve(&c, &o));
+	check_str(c.source, "role 'arn:aws:iam::123456789012:role/env' "
+			    "assumed with the web identity token 'token' "
+			    "(dry run: stand-in credentials)");
+	aws_creds_release(&c);
+	log = svec_join(&r.log, "\n");
+	check(strstr(log, "dry run: POST http://127.0.0.1:9/"));
+	check(strstr(log, "Action=AssumeRoleWithWebIdentity"));
+	check(strstr(log, "RoleSessionName=build-9"));
+	check(strstr(log, "WebIdentityToken=%5Bhidden%5D"));
+	check(!strstr(log, "Authorization"));
+	check(!strstr(log, "web-token"));
+	free(log);
+	check(svec_has(&r.secrets, "eyJ.web-token.sig"));
+
+	/* environment keys come first */
+	val_map_set(vars, "AWS_ACCESS_KEY_ID", val_str("AKIDENV"));
+	val_map_set(vars, "AWS_SECRET_ACCESS_KEY", val_str("envsecret"));
+	check_ok(awscreds_resolve(&c, &o));
+	check_str(c.source, "the environment");
+	aws_creds_release(&c);
+	val_map_del(vars, "AWS_ACCESS_KEY_ID");
+	val_map_del(vars, "AWS_SECRET_ACCESS_KEY");
+	/* a profile's assume-role configuration comes before it... */
+	val_map_set(vars, "AWS_PROFILE", val_str("deployer"));
+	check_ok(awscreds_resolve(&c, &o));
+	check(strstr(c.source, "role 'arn:aws:iam::123456789012:role/deploy' "
+			       "assumed with profile 'ci'"));
+	aws_creds_release(&c);
+	/* ...its keys after it */
+	val_map_set(vars, "AWS_PROFILE", val_str("ci"));
+	check_ok(awscreds_resolve(&c, &o));
+	check(strstr(c.source, "role 'arn:aws:iam::123456789012:role/env'"));
+	aws_creds_release(&c);
+	/* the profile option ignores the environment's web identity */
+	o.profile = "ci";
+	check_ok(awscreds_resolve(&c, &o));
+	check_str(c.access_key_id, "AKIDFILECI");
+	aws_creds_release(&c);
+
+	/* a profile's own: its role and session name */
+	o.profile = "wi";
+	svec_release(&r.log);
+	check_ok(awscreds_resolve(&c, &o));
+	check(strstr(c.source, "role 'arn:aws:iam::123456789012:role/web' "
+			       "assumed with the web identity token 'token'"));
+	aws_creds_release(&c);
+	log = svec_join(&r.log, "\n");
+	check(strstr(log, "RoleSessionName=from-profile"));
+	free(log);
+	/* AWS_ROLE_ARN completes a profile's token file */
+	o.profile = NULL;
+	val_map_del(vars, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	val_map_set(vars, "AWS_PROFILE", val_str("norole"));
+	check_ok(awscreds_resolve(&c, &o));
+	check(strstr(c.source, "role 'arn:aws:iam::123456789012:role/env'"));
+	aws_creds_release(&c);
+
+	/* errors: no role, no token file, an empty one */
+	val_map_del(vars, "AWS_ROLE_ARN");
+	check_int(awscreds_resolve(&c, &o), ==, FY_EINVALID);
+	check(strstr(err_msg(), "no role: set AWS_ROLE_ARN or role_arn in "
+				"profile 'norole'"));
+	val_map_set(vars, "AWS_PROFILE", val_str("missing"));
+	check(awscreds_resolve(&c, &o) < 0);
+	check(strstr(err_msg(), "web identity token file"));
+	check(strstr(err_msg(), "no-such-token"));
+	val_map_set(vars, "AWS_PROFILE", val_str("wi"));
+	val_map_set(vars, "AWS_WEB_IDENTITY_TOKEN_FILE", val_str("empty"));
+	check_int(awscreds_resolve(&c, &o), ==, FY_EAUTH);
+	check(strstr(err_msg(), "'empty' is empty"));
+	val_map_del(vars, "AWS_WEB_IDENTITY_TOKEN_FILE");
+
+	/* SSO is not supported: said, not skipped */
+	val_map_set(vars, "AWS_PROFILE", val_str("sso"));
+	check_int(awscreds_resolve(&c, &o), ==, FY_EAUTH);
+	check(strstr(err_msg(), "IAM Identity Center (SSO), which ferry does "
+				"not support"));
+
+	val_free(vars);
+	svec_release(&r.secrets);
+	svec_release(&r.log);
+}
+
+/* ---- the cache: refreshes before the expiration ---- */
+
+struct source {
+	pthread_mutex_t lock;
+	int calls;
+	int lifetime; /* of the credentials handed out, in seconds */
+	bool fail;
+	struct svec log;
+};
+
+static void set_test_creds(struct aws_creds *c, const char *key,
+			   time_t expiration)
+{
+	c->access_key_id = xstrdup(key);
+	c->secret_access_key = xstrdup("secret");
+	c->session_token = xstrdup("token");
+	c->expiration = expiration;
+	c->source = xstrdup("the test source");
+}
+
+static int source_refresh(void *payload, struct aws_creds *out)
+{
+	struct source *s = payload;
+	char key[32];
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = ++s->calls;
+	pthread_mutex_unlock(&s->lock);
+	if (s->fail)
+		return err_set(FY_EAUTH, "the source is down");
+	usleep(2000);
+	snprintf(key, sizeof(key), "AKID%d", n);
+	set_test_creds(out, key, time(NULL) + s->lifetime);
+	return 0;
+}
+
+static void source_log(void *payload, const char *line)
+{
+	struct source *s = payload;
+
+	pthread_mutex_lock(&s->lock);
+	svec_push(&s->log, line);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void cache_with(struct aws_credcache **cc, struct source *s,
+		       time_t expiration)
+{
+	struct aws_creds c = AWS_CREDS_INIT;
+	struct aws_credcache_src src = { source_refresh, NULL, s, source_log,
+					 s };
+
+	set_test_creds(&c, "AKID0", expiration);
+	aws_credcache_new(cc, &c, &src);
+	check(!c.access_key_id);
+}
+
+void test_awscreds__cache_refresh(void)
+{
+	struct source s = { PTHREAD_MUTEX_INITIALIZER, 0, 3600, false,
+			    SVEC_INIT };
+	struct aws_credcache *cc = NULL;
+	struct aws_creds c = AWS_CREDS_INIT;
+	time_t now = time(NULL);
+
+	/* far from expiring: as they are */
+	cache_with(&cc, &s, now + 3600);
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.access_key_id, "AKID0");
+	check_int(s.calls, ==, 0);
+	aws_creds_release(&c);
+	aws_credcache_free(cc);
+
+	/* inside the margin: fetched again, once */
+	cache_with(&cc, &s, now + AWS_CREDS_REFRESH_MARGIN - 10);
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.access_key_id, "AKID1");
+	check(c.expiration >= now + 3600);
+	aws_creds_release(&c);
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.access_key_id, "AKID1");
+	check_int(s.calls, ==, 1);
+	check(s.log.n == 1 &&
+	      strstr(s.log.v[0], "Credentials refreshed from the test source"));
+	aws_creds_release(&c);
+	/* peek never refreshes */
+	aws_credcache_free(cc);
+	cache_with(&cc, &s, now + 10);
+	aws_credcache_peek(cc, &c);
+	check_str(c.access_key_id, "AKID0");
+	check_int(s.calls, ==, 1);
+	aws_creds_release(&c);
+
+	/* a failed refresh: the old ones while they last, then the error */
+	s.fail = true;
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.access_key_id, "AKID0");
+	check(strstr(s.log.v[s.log.n - 1], "Refreshing the credentials "
+					   "failed (the source is down)"));
+	aws_creds_release(&c);
+	aws_credcache_free(cc);
+	cache_with(&cc, &s, now - 1);
+	check_int(aws_credcache_get(cc, &c), ==, FY_EAUTH);
+	check(strstr(err_msg(), "expired and cannot be refreshed: the source "
+				"is down"));
+	aws_credcache_free(cc);
+	/* refreshed credentials that have already expired */
+	s.fail = false;
+	s.lifetime = -5;
+	cache_with(&cc, &s, now - 1);
+	check_int(aws_credcache_get(cc, &c), ==, FY_EAUTH);
+	check(strstr(err_msg(), "expired as they were fetched"));
+	aws_credcache_free(cc);
+
+	/* no expiration, or no source: never refreshed */
+	s.calls = 0;
+	cache_with(&cc, &s, 0);
+	check_ok(aws_credcache_get(cc, &c));
+	aws_creds_release(&c);
+	aws_credcache_free(cc);
+	set_test_creds(&c, "AKIDFIXED", now - 100);
+	aws_credcache_new(&cc, &c, NULL);
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.access_key_id, "AKIDFIXED");
+	aws_creds_release(&c);
+	aws_credcache_free(cc);
+	check_int(s.calls, ==, 0);
+	svec_release(&s.log);
+}
+
+struct getter {
+	struct aws_credcache *cc;
+	int bad;
+};
+
+static void *get_many(void *payload)
+{
+	struct getter *g = payload;
+
+	for (int i = 0; i < 200; i++) {
+		struct aws_creds c = AWS_CREDS_INIT;
+
+		if (aws_credcache_get(g->cc, &c) < 0 || !c.access_key_id ||
+		    strncmp(c.access_key_id, "AKID", 4) || !c.secret_access_key)
+			g->bad++;
+		aws_creds_release(&c);
+	}
+	return NULL;
+}
+
+/* Upload threads share one cache; a refresh swaps what they copy. */
+void test_awscreds__cache_threads(void)
+{
+	struct source s = { PTHREAD_MUTEX_INITIALIZER, 0, 120, false,
+			    SVEC_INIT };
+	struct getter g[8];
+	pthread_t t[8];
+	struct aws_credcache *cc = NULL;
+	struct aws_creds c = AWS_CREDS_INIT;
+
+	/* credentials that stay inside the margin: refreshed again and
+	   again, one refresh at a time, the others served meanwhile */
+	cache_with(&cc, &s, time(NULL) + 120);
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		g[i].cc = cc;
+		g[i].bad = 0;
+		check(!pthread_create(&t[i], NULL, get_many, &g[i]));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		pthread_join(t[i], NULL);
+		check_int(g[i].bad, ==, 0);
+	}
+	check(s.calls >= 2);
+	check(s.calls <= 8 * 200);
+	aws_credcache_peek(cc, &c);
+	check(strcmp(c.access_key_id, "AKID0"));
+	aws_creds_release(&c);
+	aws_credcache_free(cc);
+
+	/* inside the mandatory minute every caller waits: one refresh */
+	s.calls = 0;
+	s.lifetime = 3600;
+	cache_with(&cc, &s, time(NULL) + 5);
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		g[i].cc = cc;
+		check(!pthread_create(&t[i], NULL, get_many, &g[i]));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		pthread_join(t[i], NULL);
+		check_int(g[i].bad, ==, 0);
+	}
+	check_int(s.calls, ==, 1);
+	aws_credcache_free(cc);
+	svec_release(&s.log);
+}
+
+/* The chain in a cache: a credential_process asked again when due. */
+void test_awscreds__resolve_cache(void)
+{
+	static const char config[] = "[profile short]\n"
+				     "credential_process = ./cred.sh 120\n"
+				     "[profile long]\n"
+				     "credential_process = ./cred.sh 7200\n"
+				     "[profile static]\n"
+				     "aws_access_key_id = AKIDSTATIC\n"
+				     "aws_secret_access_key = staticsecret\n";
+	struct val *vars = val_map();
+	struct aws_env env;
+	struct awscreds_opts o;
+	struct rec r = { SVEC_INIT, SVEC_INIT };
+	struct aws_credcache *cc = NULL;
+	struct aws_creds c = AWS_CREDS_INIT;
+	char profile[] = "short";
+	char *log;
+
+	check_ok(script("cred.sh", cred_script));
+	check_ok(fs_write_file("pconfig", config, sizeof(config) - 1, 0600));
+	setup(vars, &o, &r, &env);
+	env.no_host = false;
+	val_map_del(vars, "AWS_CONFIG_FILE");
+	val_map_set(vars, "AWS_SHARED_CREDENTIALS_FILE", val_str("none"));
+	setenv("AWS_CONFIG_FILE", "pconfig", 1);
+
+	/* the options are copied: the caller's strings may go */
+	o.profile = profile;
+	check_ok(awscreds_resolve_cache(&cc, &o));
+	memset(profile, 'x', sizeof(profile) - 1);
+	check_int(lines_of("count"), ==, 1);
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.source, "credential_process of profile 'short'");
+	aws_creds_release(&c);
+	check_ok(aws_credcache_get(cc, &c));
+	aws_creds_release(&c);
+	check_int(lines_of("count"), ==, 3);
+	log = svec_join(&r.log, "\n");
+	check(strstr(log, "Credentials refreshed from credential_process of "
+			  "profile 'short' (until "));
+	free(log);
+	aws_credcache_free(cc);
+
+	o.profile = "long";
+	check_ok(awscreds_resolve_cache(&cc, &o));
+	check_ok(aws_credcache_get(cc, &c));
+	aws_creds_release(&c);
+	check_int(lines_of("count"), ==, 4);
+	aws_credcache_free(cc);
+
+	o.profile = "static";
+	check_ok(awscreds_resolve_cache(&cc, &o));
+	check_ok(aws_credcache_get(cc, &c));
+	check_str(c.access_key_id, "AKIDSTATIC");
+	aws_creds_release(&c);
+	aws_credcache_free(cc);
+
+	unsetenv("AWS_CONFIG_FILE");
+	val_free(vars);
+	svec_release(&r.secrets);
+	svec_release(&r.log);
 }
