@@ -107,6 +107,45 @@ else
 fi
 [ -n "$cid" ] && docker rm -f "$cid" >/dev/null 2>&1
 
+# The workspace of a checkout is a git repository as on Travis: HEAD
+# detached at the commit, history and tags there, a clean status, and
+# with --dirty the uncommitted change shown as one.
+g=$top/gitrepo
+rm -rf "$XDG_DATA_HOME"
+mkdir -p "$g" && git -C "$g" init -q -b main
+git -C "$g" -c user.email=t@e -c user.name=t commit -q --allow-empty -m one
+git -C "$g" tag v1
+cat >"$g/.travis.yml" <<'EOF'
+language: shell
+script:
+  - echo "head=$(git rev-parse HEAD)"
+  - echo "status=[$(git status --porcelain | tr '\n' ' ')]"
+  - echo "describe=$(git describe --tags)"
+  - echo "branch=$(git rev-parse --abbrev-ref HEAD) $(git branch --format='%(refname:short)' | tr '\n' ' ')"
+EOF
+echo one >"$g/file.txt"
+git -C "$g" add . && git -C "$g" -c user.email=t@e -c user.name=t commit -q -m two
+head=$(git -C "$g" rev-parse HEAD)
+echo changed >>"$g/file.txt"
+"$FERRY" run --plain --image "$IMG" --log-dir "$top/git-clean" "$g" >"$top/git-clean.out" 2>&1
+rc=$?
+rm -rf "$XDG_DATA_HOME"
+"$FERRY" run --plain --dirty --image "$IMG" --log-dir "$top/git-dirty" "$g" >"$top/git-dirty.out" 2>&1
+rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] &&
+	grep -qx "head=$head" "$top/git-clean/1.1.log" &&
+	grep -qx 'status=\[\]' "$top/git-clean/1.1.log" &&
+	grep -qx "describe=v1-1-g${head:0:7}" "$top/git-clean/1.1.log" &&
+	grep -q '^branch=HEAD (HEAD detached at [0-9a-f]*) main $' "$top/git-clean/1.1.log" &&
+	grep -qx 'status=\[ M file.txt \]' "$top/git-dirty/1.1.log" &&
+	grep -qx "head=$head" "$top/git-dirty/1.1.log"; then
+	ok "run: the workspace is a git repository at the commit (clean; --dirty shows the change)"
+else
+	bad "run: workspace .git (exit $rc, $rc2)"
+	grep -E '^(head|status|describe|branch)=' "$top/git-clean/1.1.log" "$top/git-dirty/1.1.log" | sed 's/^/      /'
+	tail -5 "$top/git-clean.out"
+fi
+
 # The example projects run green.
 for ex in c-project python-project; do
 	if "$FERRY" run --plain --dirty -j 2 --image "$IMG" --log-dir "$top/ex-$ex" "examples/$ex" >"$top/ex-$ex.out" 2>&1; then
