@@ -14,9 +14,34 @@
 #include "error.h"
 #include "ferryconf.h"
 #include "fs.h"
+#include "loader.h"
 #include "val.h"
 #include "vcs.h"
 #include "xalloc.h"
+
+/*
+ * git.submodules of the .travis.yml at the commit (true unless it says
+ * false), read before the workspace exists; a file that does not load is
+ * reported later, when the build loads it.
+ */
+static bool want_submodules(const struct vcs_info *info)
+{
+	struct travis_config *c = NULL;
+	struct config_opts co = { .no_imports = true };
+	struct buf text = BUF_INIT;
+	const struct val *v;
+	bool want = true;
+
+	buf_set_limit(&text, LOADER_MAX_BYTES);
+	if (!vcs_read_file(info, NULL, ".travis.yml", &text) &&
+	    !config_load_text(&c, ".travis.yml", text.ptr, text.len, &co)) {
+		v = val_map_get(val_map_get(c->config, "git"), "submodules");
+		want = !(v && v->type == VAL_BOOL && !v->b);
+	}
+	config_free(c);
+	buf_release(&text);
+	return want;
+}
 
 static const char usage[] =
 	"usage: ferry build [OPTIONS] URL [--branch B | --tag T | --commit SHA | --pr N]\n"
@@ -194,6 +219,7 @@ int cmd_build(int argc, char **argv)
 	}
 	ws = fs_join(tmp, "workspace");
 	ro.progress = NULL;
+	copts.submodules = want_submodules(&info);
 	if (vcs_checkout(&info, ws, &ro, &copts) < 0) {
 		rc = cli_error(EXIT_ERRORED);
 		goto out;

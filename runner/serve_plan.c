@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "error.h"
+#include "loader.h"
 #include "log.h"
 #include "matrix.h"
 #include "serve.h"
@@ -23,7 +24,6 @@
 #include "vcs.h"
 #include "xalloc.h"
 
-#define CONFIG_MAX (4u << 20)
 
 static const char *text_of(const struct val *m, const char *key)
 {
@@ -148,7 +148,7 @@ static int load_plan(struct serve *s, const struct val *d,
 	const struct val *b, *created;
 	int err;
 
-	buf_set_limit(&text, CONFIG_MAX);
+	buf_set_limit(&text, LOADER_MAX_BYTES);
 	err = vcs_read_file(info, NULL, ".travis.yml", &text);
 	if (err == FY_ENOTFOUND) {
 		o->state = "rejected";

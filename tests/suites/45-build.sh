@@ -48,6 +48,28 @@ build missing --branch nope "$url"; rc=$?
 [ $rc -eq 2 ] && grep -q "branch 'nope'" "$top/out-missing" && ok "missing ref: one line, exit 2" || bad "missing ref (exit $rc)"
 build down --branch main "https://user:hunter2@127.0.0.1:1/x/y.git"; rc=$?
 [ $rc -eq 2 ] && ! grep -q hunter2 "$top/out-down" && grep -q 'user:\*\*\*@127.0.0.1' "$top/out-down" && ok "unreachable host: credentials hidden, exit 2" || bad "unreachable host (exit $rc)"
+# git.submodules: recursive by default, none with `submodules: false`
+(
+	set -e
+	cd "$top/work" && git init -q -b main lib && cd lib
+	git config user.email t@e && git config user.name t
+	echo lib >lib.txt && git add -A && git commit -qm lib
+	git clone -q --bare . "$top/srv/octo/lib.git"
+	cd "$top/work" && git init -q -b main super && cd super
+	git config user.email t@e && git config user.name t
+	git -c protocol.file.allow=always submodule -q add "git://127.0.0.1:$port/octo/lib.git" sub 2>/dev/null ||
+		git -c protocol.file.allow=always submodule -q add "file://$top/srv/octo/lib.git" sub
+	git config -f .gitmodules submodule.sub.url "git://127.0.0.1:$port/octo/lib.git"
+	printf 'language: shell\nscript: if [ -f sub/lib.txt ]; then echo SUB=yes; else echo SUB=no; fi\n' >.travis.yml
+	git add -A && git commit -qm super
+	git checkout -qb nosub
+	printf 'git:\n  submodules: false\n' >>.travis.yml && git commit -qam nosub
+	git clone -q --bare . "$top/srv/octo/super.git"
+) >"$top/sub-fixture.log" 2>&1 || bad "submodule fixture"
+build subyes --branch main "git://127.0.0.1:$port/octo/super.git" && grep -q '^SUB=yes' $top/logs-subyes/*.log &&
+	build subno --branch nosub "git://127.0.0.1:$port/octo/super.git" && grep -q '^SUB=no' $top/logs-subno/*.log &&
+	ok "git.submodules: checked out by default, left out with submodules: false" ||
+	{ bad "git.submodules"; tail -n 3 "$top/out-subyes" "$top/out-subno"; }
 kill $dpid 2>/dev/null
 rm -rf "$top"
 echo "$pass passed, $fail failed"
