@@ -264,12 +264,19 @@ int vcs_remote_resolve(struct vcs_info *out, const char *url,
 
 struct vcs_checkout_opts {
 	bool submodules; /* git.submodules: recursive, each from its mirror */
+	const char *autocrlf; /* git.autocrlf: core.autocrlf; NULL: unset */
+	const char *symlinks; /* git.symlinks: core.symlinks; NULL: unset */
+	bool tarball;	      /* git.strategy: tarball: no .git, submodules */
 	/* only the .git: HEAD, branches and an index of the commit's tree,
 	 * no files and no submodules (see vcs_attach_git()) */
 	bool git_only;
 	/* the mirror's objects are copied (hard links where possible): the
 	 * full history is there, whatever git.depth says */
 };
+
+/* The options of a job's `git:` section (normalised; NULL: defaults). */
+void vcs_checkout_opts_from_git(struct vcs_checkout_opts *o,
+				const struct val *git);
 
 /*
  * Make `workspace` (must not exist, or be empty) a clone of the mirror

@@ -317,8 +317,11 @@ static void emit_hosts(struct buf *out, const struct val *job)
 	buf_release(&names);
 }
 
-static void emit_checkout(struct buf *out, const struct job_info *info)
+static void emit_checkout(struct buf *out, const struct val *job,
+			  const struct job_info *info)
 {
+	const struct val *git = val_map_get(job, "git");
+
 	if (info->no_checkout) {
 		emit_echo(out, YELLOW,
 			  "Skipping `git clone` based on given configuration");
@@ -346,6 +349,10 @@ static void emit_checkout(struct buf *out, const struct job_info *info)
 		buf_addch(out, '\n');
 		buf_release(&t);
 	}
+	if (val_text(val_map_get(git, "sparse_checkout")))
+		emit_echo(out, YELLOW,
+			  "ferry: git.sparse_checkout is not supported: "
+			  "the whole tree is checked out");
 	/* the copied workspace may belong to another user than the job's:
 	 * git would refuse it as of "dubious ownership" */
 	buf_addstr(out, "if [ -d \"${TRAVIS_HOME}/build/\"");
@@ -794,7 +801,7 @@ int script_build(struct buf *out, const struct val *job,
 	emit_hosts(out, job);
 	end_fn(out);
 	begin_fn(out, "checkout");
-	emit_checkout(out, info);
+	emit_checkout(out, job, info);
 	end_fn(out);
 	begin_fn(out, "export");
 	emit_export_stage(out, job, info);

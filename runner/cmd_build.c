@@ -20,27 +20,25 @@
 #include "xalloc.h"
 
 /*
- * git.submodules of the .travis.yml at the commit (true unless it says
- * false), read before the workspace exists; a file that does not load is
+ * The checkout options of the `git:` section of the .travis.yml at the
+ * commit, read before the workspace exists; a file that does not load is
  * reported later, when the build loads it.
  */
-static bool want_submodules(const struct vcs_info *info)
+static void checkout_opts(struct vcs_checkout_opts *o,
+			  const struct vcs_info *info)
 {
 	struct travis_config *c = NULL;
 	struct config_opts co = { .no_imports = true };
 	struct buf text = BUF_INIT;
-	const struct val *v;
-	bool want = true;
 
 	buf_set_limit(&text, LOADER_MAX_BYTES);
 	if (!vcs_read_file(info, NULL, ".travis.yml", &text) &&
-	    !config_load_text(&c, ".travis.yml", text.ptr, text.len, &co)) {
-		v = val_map_get(val_map_get(c->config, "git"), "submodules");
-		want = !(v && v->type == VAL_BOOL && !v->b);
-	}
+	    !config_load_text(&c, ".travis.yml", text.ptr, text.len, &co))
+		vcs_checkout_opts_from_git(o, val_map_get(c->config, "git"));
+	else
+		vcs_checkout_opts_from_git(o, NULL);
 	config_free(c);
 	buf_release(&text);
-	return want;
 }
 
 static const char usage[] =
@@ -127,7 +125,7 @@ int cmd_build(int argc, char **argv)
 	struct vcs_info info = VCS_INFO_INIT;
 	struct vcs_ref ref = { .kind = VCS_REF_DEFAULT };
 	struct vcs_remote_opts ro = { 0 };
-	struct vcs_checkout_opts copts = { .submodules = true };
+	struct vcs_checkout_opts copts;
 	struct vcs_importer importer = { 0 };
 	struct config_fetcher fetcher;
 	struct progress prog = { .tty = isatty(2) };
@@ -219,7 +217,7 @@ int cmd_build(int argc, char **argv)
 	}
 	ws = fs_join(tmp, "workspace");
 	ro.progress = NULL;
-	copts.submodules = want_submodules(&info);
+	checkout_opts(&copts, &info);
 	if (vcs_checkout(&info, ws, &ro, &copts) < 0) {
 		rc = cli_error(EXIT_ERRORED);
 		goto out;

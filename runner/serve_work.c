@@ -187,9 +187,8 @@ static void run_job(struct serve *s, const struct val *job,
 	struct job_run_ctx c = { s, job, build, VCS_INFO_INIT };
 	struct job_result res = { JOB_ERRORED, -1 };
 	struct vcs_remote_opts ro = { 0 };
-	struct vcs_checkout_opts co = { true };
+	struct vcs_checkout_opts co;
 	const struct val *git = val_map_get(val_map_get(job, "config"), "git");
-	const struct val *subm = val_map_get(git, "submodules");
 	int64_t id = strtoll(text_of(job, "id"), NULL, 10);
 	char *ws = xasprintf("%s/%lld", s->work_dir, (long long)id);
 	char *log_path = serve_log_path(s, id);
@@ -205,7 +204,7 @@ static void run_job(struct serve *s, const struct val *job,
 	fs_rm_rf(ws);
 	ro.cache_root = s->git_dir;
 	ro.token = s->conf.token;
-	co.submodules = !(subm && subm->type == VAL_BOOL && !subm->b);
+	vcs_checkout_opts_from_git(&co, git);
 	if (vcs_checkout(&c.info, ws, &ro, &co) < 0) {
 		res.reason = xasprintf("cannot check out: %s", err_msg());
 		log_failure(log_path, res.reason);

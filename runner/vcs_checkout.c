@@ -234,6 +234,34 @@ static int index_from_commit(git_repository *repo, git_commit *c)
 	return gerr;
 }
 
+/* git.autocrlf and git.symlinks, before the files are checked out. */
+static int set_core(git_repository *repo, const struct vcs_checkout_opts *o)
+{
+	git_config *cfg = NULL;
+	int gerr = 0;
+
+	if (!o->autocrlf && !o->symlinks)
+		return 0;
+	gerr = git_repository_config(&cfg, repo);
+	if (!gerr && o->autocrlf)
+		gerr = git_config_set_string(cfg, "core.autocrlf", o->autocrlf);
+	if (!gerr && o->symlinks)
+		gerr = git_config_set_string(cfg, "core.symlinks", o->symlinks);
+	git_config_free(cfg);
+	return gerr < 0 ? vcs_git_fail(gerr, "cannot set git.autocrlf or "
+					     "git.symlinks")
+			: 0;
+}
+
+static int rm_git_dir(const char *workspace)
+{
+	char *dir = fs_join(workspace, ".git");
+	int err = fs_rm_rf(dir);
+
+	free(dir);
+	return err;
+}
+
 static int empty_dir(const char *dir)
 {
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -286,6 +314,8 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	}
 	if (url)
 		err = set_origin(repo, url);
+	if (!err && copts)
+		err = set_core(repo, copts);
 	if (err < 0)
 		goto out;
 	gerr = git_oid_fromstr(&oid, info->commit);
@@ -310,9 +340,15 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	if (err < 0)
 		goto out;
 	vcs_unlock(&lfd);
-	if (copts && copts->submodules && !copts->git_only)
+	if (copts && copts->tarball) {
+		/* what a tarball of the commit holds: the files, no .git */
+		git_repository_free(repo);
+		repo = NULL;
+		err = rm_git_dir(workspace);
+	} else if (copts && copts->submodules && !copts->git_only) {
 		err = checkout_submodules(repo, url ? url : info->workdir,
 					  ropts, 0);
+	}
 out:
 	vcs_unlock(&lfd);
 	git_commit_free(c);

@@ -613,3 +613,22 @@ void vcs_scrub(struct buf *b, const char *s)
 	buf_release(b);
 	*b = out;
 }
+
+void vcs_checkout_opts_from_git(struct vcs_checkout_opts *o,
+				const struct val *git)
+{
+	const struct val *sub = val_map_get(git, "submodules");
+	const struct val *crlf = val_map_get(git, "autocrlf");
+	const struct val *links = val_map_get(git, "symlinks");
+	const char *strategy = val_text(val_map_get(git, "strategy"));
+
+	memset(o, 0, sizeof(*o));
+	o->submodules = !(sub && sub->type == VAL_BOOL && !sub->b);
+	if (crlf && crlf->type == VAL_BOOL)
+		o->autocrlf = crlf->b ? "true" : "false";
+	else if (crlf)
+		o->autocrlf = val_text(crlf);
+	if (links && links->type == VAL_BOOL)
+		o->symlinks = links->b ? "true" : "false";
+	o->tarball = strategy && !strcmp(strategy, "tarball");
+}

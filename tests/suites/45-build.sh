@@ -70,6 +70,37 @@ build subyes --branch main "git://127.0.0.1:$port/octo/super.git" && grep -q '^S
 	build subno --branch nosub "git://127.0.0.1:$port/octo/super.git" && grep -q '^SUB=no' $top/logs-subno/*.log &&
 	ok "git.submodules: checked out by default, left out with submodules: false" ||
 	{ bad "git.submodules"; tail -n 3 "$top/out-subyes" "$top/out-subno"; }
+# git.autocrlf and git.symlinks set before the checkout; strategy: tarball
+# leaves no .git
+(
+	set -e
+	cd "$top/work" && git init -q -b main opts && cd opts
+	git config user.email t@e && git config user.name t
+	printf 'a\nb\n' >text.txt && ln -s text.txt link
+	cat >.travis.yml <<'YML'
+language: shell
+script:
+  - if grep -q $'\r' text.txt; then echo CRLF=yes; else echo CRLF=no; fi
+  - if [ -L link ]; then echo LINK=symlink; else echo "LINK=file:$(cat link)"; fi
+  - if [ -d .git ]; then echo GIT=yes; else echo GIT=no; fi
+YML
+	git add -A && git commit -qm plain
+	git checkout -qb winlike
+	printf 'git:\n  autocrlf: true\n  symlinks: false\n' >>.travis.yml && git commit -qam winlike
+	git checkout -qb tarball main
+	printf 'git:\n  strategy: tarball\n' >>.travis.yml && git commit -qam tarball
+	git clone -q --bare . "$top/srv/octo/opts.git"
+) >"$top/opts-fixture.log" 2>&1 || bad "git options fixture"
+ourl=git://127.0.0.1:$port/octo/opts.git
+build optplain --branch main "$ourl" &&
+	grep -q '^CRLF=no' $top/logs-optplain/*.log && grep -q '^LINK=symlink' $top/logs-optplain/*.log &&
+	grep -q '^GIT=yes' $top/logs-optplain/*.log &&
+	build optwin --branch winlike "$ourl" &&
+	grep -q '^CRLF=yes' $top/logs-optwin/*.log && grep -q '^LINK=file:text.txt' $top/logs-optwin/*.log &&
+	build opttar --branch tarball "$ourl" &&
+	grep -q '^GIT=no' $top/logs-opttar/*.log && grep -q '^CRLF=no' $top/logs-opttar/*.log &&
+	ok "git.autocrlf, git.symlinks and strategy: tarball change the workspace as on Travis" ||
+	{ bad "git.autocrlf/symlinks/strategy"; grep -h -E '^(CRLF|LINK|GIT)=' $top/logs-opt*/*.log | sed 's/^/      /'; }
 kill $dpid 2>/dev/null
 rm -rf "$top"
 echo "$pass passed, $fail failed"
