@@ -56,9 +56,10 @@ int fs_read_file(struct buf *out, const char *path)
 		if (!n)
 			break;
 		if (buf_add(out, chunk, (size_t)n) < 0) {
-			err = err_set(FY_ETOOBIG,
-				      "'%s' is larger than the limit of %zu bytes",
-				      path, out->limit);
+			err = err_set(
+				FY_ETOOBIG,
+				"'%s' is larger than the limit of %zu bytes",
+				path, out->limit);
 			break;
 		}
 	}
@@ -118,7 +119,8 @@ int fs_rm_rf(const char *path)
 	int err = 0;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : err_errno("cannot stat '%s'", path);
+		return errno == ENOENT ? 0
+				       : err_errno("cannot stat '%s'", path);
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlink(path) < 0 && errno != ENOENT)
 			return err_errno("cannot remove '%s'", path);

@@ -44,8 +44,8 @@ static struct val *from_json(const json_t *j, unsigned flags, int depth)
 	case JSON_OBJECT:
 		if ((flags & JSON_SECURE) && json_object_size(j) == 1 &&
 		    json_is_string(json_object_get(j, "secure")))
-			return val_secure(
-				json_string_value(json_object_get(j, "secure")));
+			return val_secure(json_string_value(
+				json_object_get(j, "secure")));
 		v = val_map();
 		json_object_foreach((json_t *)j, key, item)
 			val_map_set(v, key, from_json(item, flags, depth + 1));
@@ -119,7 +119,8 @@ static json_t *to_json(const struct val *v)
 	case VAL_SECURE:
 		j = json_object();
 		json_object_set_new_nocheck(
-			j, "secure", json_stringn_nocheck(v->str.s, v->str.len));
+			j, "secure",
+			json_stringn_nocheck(v->str.s, v->str.len));
 		return j;
 	case VAL_SEQ:
 		j = json_array();

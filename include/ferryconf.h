@@ -43,5 +43,4 @@ const struct val *ferryconf_section(const struct ferryconf *c,
 /* data_dir/sub, created (mode 0700) when `create`. */
 char *ferryconf_dir(const struct ferryconf *c, const char *sub, bool create);
 
-
 #endif

@@ -12,9 +12,9 @@ struct val;
  * text; `{"secure": "..."}` objects stay maps (JSON has no secure type)
  * unless JSON_SECURE is given.
  */
-#define JSON_SECURE  (1u << 0) /* parse: {"secure": s} -> VAL_SECURE */
-#define JSON_PRETTY  (1u << 1) /* write: indent by two spaces */
-#define JSON_SORTED  (1u << 2) /* write: sort map keys */
+#define JSON_SECURE (1u << 0) /* parse: {"secure": s} -> VAL_SECURE */
+#define JSON_PRETTY (1u << 1) /* write: indent by two spaces */
+#define JSON_SORTED (1u << 2) /* write: sort map keys */
 
 /* Parse `len` bytes of JSON; errors carry line and column. */
 int json_parse(struct val **out, const char *text, size_t len, unsigned flags);

@@ -19,8 +19,8 @@ int log_open(const char *path);
 void log_write(enum log_level level, const char *func, const char *fmt, ...)
 	PRINTFLIKE(3, 4);
 
-#define log_at(lvl, ...)                                        \
-	do {                                                    \
+#define log_at(lvl, ...)                                         \
+	do {                                                     \
 		if ((lvl) <= log_verbosity)                      \
 			log_write((lvl), __func__, __VA_ARGS__); \
 	} while (0)

@@ -116,8 +116,7 @@ ptrdiff_t val_map_index(const struct val *map, const char *key);
 void val_map_set(struct val *map, const char *key, struct val *v);
 void val_map_set_at(struct val *map, const char *key, int line, int col,
 		    struct val *v);
-void val_map_insert(struct val *map, size_t at, const char *key,
-		    struct val *v);
+void val_map_insert(struct val *map, size_t at, const char *key, struct val *v);
 /* Detach the value of `key` and remove the key; NULL if absent. */
 struct val *val_map_take(struct val *map, const char *key);
 bool val_map_del(struct val *map, const char *key);
@@ -125,7 +124,7 @@ void val_map_del_at(struct val *map, size_t i);
 /* Rename key `from` to `to` in place (replacing any existing `to`). */
 void val_map_rename(struct val *map, size_t i, const char *to);
 
-#define val_seq_foreach(seq, i, item)                                  \
+#define val_seq_foreach(seq, i, item)                                         \
 	for (size_t i = 0; i < (seq)->seq.n && ((item) = (seq)->seq.v[i], 1); \
 	     i++)
 

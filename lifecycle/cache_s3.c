@@ -14,7 +14,7 @@
 #include "fs.h"
 #include "xalloc.h"
 
-#define GET_CHUNK (8u << 20)  /* ranged GETs of an archive */
+#define GET_CHUNK (8u << 20) /* ranged GETs of an archive */
 
 struct cache_s3 {
 	struct aws_creds creds;

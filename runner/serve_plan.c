@@ -24,7 +24,6 @@
 #include "vcs.h"
 #include "xalloc.h"
 
-
 static const char *text_of(const struct val *m, const char *key)
 {
 	return val_text(val_map_get(m, key));

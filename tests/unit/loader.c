@@ -46,7 +46,8 @@ static const struct {
 	{ "a: 1.5e3", "{\"a\":\"1.5e3\"}" },
 	{ "a: .inf", "{\"a\":\".inf\"}" },
 	{ "a: 2019-01-01", "{\"a\":\"2019-01-01\"}" },
-	{ "a: 2001-12-14t21:59:43.10-05:00", "{\"a\":\"2001-12-14t21:59:43.10-05:00\"}" },
+	{ "a: 2001-12-14t21:59:43.10-05:00",
+	  "{\"a\":\"2001-12-14t21:59:43.10-05:00\"}" },
 	{ "a: :sym", "{\"a\":\"sym\"}" },
 	{ ":a: b", "{\"a\":\"b\"}" },
 	{ "a: python", "{\"a\":\"python\"}" },
@@ -58,15 +59,22 @@ static const struct {
 	{ "# only a comment\n", "{}" },
 	{ "a: &x {b: 1}\nc: *x", "{\"a\":{\"b\":1},\"c\":{\"b\":1}}" },
 	{ "a: *nope", "{\"a\":null}" },
-	{ "x: &x {a: 1, b: 2}\ny:\n  <<: *x\n  b: 3", "{\"x\":{\"a\":1,\"b\":2},\"y\":{\"a\":1,\"b\":3}}" },
-	{ "x: &x {a: 1, b: 2}\ny:\n  b: 3\n  <<: *x", "{\"x\":{\"a\":1,\"b\":2},\"y\":{\"a\":1,\"b\":2}}" },
-	{ "x: &x {a: 1}\nz: &z {a: 2, c: 3}\ny:\n  <<: [*x, *z]", "{\"x\":{\"a\":1},\"y\":{\"a\":1,\"c\":3},\"z\":{\"a\":2,\"c\":3}}" },
+	{ "x: &x {a: 1, b: 2}\ny:\n  <<: *x\n  b: 3",
+	  "{\"x\":{\"a\":1,\"b\":2},\"y\":{\"a\":1,\"b\":3}}" },
+	{ "x: &x {a: 1, b: 2}\ny:\n  b: 3\n  <<: *x",
+	  "{\"x\":{\"a\":1,\"b\":2},\"y\":{\"a\":1,\"b\":2}}" },
+	{ "x: &x {a: 1}\nz: &z {a: 2, c: 3}\ny:\n  <<: [*x, *z]",
+	  "{\"x\":{\"a\":1},\"y\":{\"a\":1,\"c\":3},\"z\":{\"a\":2,\"c\":3}}" },
 	{ "a: 1\na: 2", "{\"a\":2}" },
 	{ "a: 1\n---\nb: 2", "{\"a\":1}" },
-	{ "- a", "t.yml:1:1: the config must be a map of keys to values, not a single value or a list" },
-	{ "just text", "t.yml:1:1: the config must be a map of keys to values, not a single value or a list" },
-	{ "a: [1, 2", "t.yml:2:1: did not find expected ',' or ']' while parsing a flow sequence (started at line 1)" },
-	{ "a: b\n c: d", "t.yml:2:3: mapping values are not allowed in this context" },
+	{ "- a",
+	  "t.yml:1:1: the config must be a map of keys to values, not a single value or a list" },
+	{ "just text",
+	  "t.yml:1:1: the config must be a map of keys to values, not a single value or a list" },
+	{ "a: [1, 2",
+	  "t.yml:2:1: did not find expected ',' or ']' while parsing a flow sequence (started at line 1)" },
+	{ "a: b\n c: d",
+	  "t.yml:2:3: mapping values are not allowed in this context" },
 	{ "? [a]\n: b", "t.yml:1:3: unacceptable key (sequence)" },
 	{ "a: \"\xff\"", "t.yml:1:5: invalid leading UTF-8 octet (byte 0xff)" },
 };
@@ -77,9 +85,9 @@ void test_loader__scalars_and_errors(void)
 		char *got = load_json(load_cases[i].yaml);
 
 		if (strcmp(got, load_cases[i].json))
-			unit_fail(__FILE__, __LINE__, "case %zu %s: got %s, want %s",
-				  i, load_cases[i].yaml, got,
-				  load_cases[i].json);
+			unit_fail(__FILE__, __LINE__,
+				  "case %zu %s: got %s, want %s", i,
+				  load_cases[i].yaml, got, load_cases[i].json);
 		free(got);
 	}
 }
@@ -142,9 +150,11 @@ void test_loader__limits(void)
 	/* a billion laughs */
 	buf_addstr(&b, "a: &a [x, x, x, x, x, x, x, x, x, x]\n");
 	for (int i = 0; i < 8; i++)
-		buf_addf(&b, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n",
-			 'b' + i, 'b' + i, 'a' + i, 'a' + i, 'a' + i, 'a' + i,
-			 'a' + i, 'a' + i, 'a' + i, 'a' + i, 'a' + i, 'a' + i);
+		buf_addf(
+			&b,
+			"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n",
+			'b' + i, 'b' + i, 'a' + i, 'a' + i, 'a' + i, 'a' + i,
+			'a' + i, 'a' + i, 'a' + i, 'a' + i, 'a' + i, 'a' + i);
 	check(loader_load(&v, b.ptr, b.len, "t.yml", NULL, NULL) ==
 	      FY_EINVALID);
 	check(strstr(err_msg(), "too large"));

@@ -260,7 +260,8 @@ void test_s3__env_options(void)
 	val_map_set(r.env, "S3_BUCKET", val_str("from-s3"));
 	val_map_set(r.env, "S3_ACCESS_KEY_ID", val_str("AKIDS3PREFIX"));
 	val_map_set(r.env, "AWS_SECRET_ACCESS_KEY", val_str("envsecret"));
-	val_map_set(r.env, "AWS_ENDPOINT_URL_S3", val_str("http://192.0.2.9:1"));
+	val_map_set(r.env, "AWS_ENDPOINT_URL_S3",
+		    val_str("http://192.0.2.9:1"));
 	val_map_set(r.env, "AWS_SHARED_CREDENTIALS_FILE", val_str("none"));
 	val_map_set(r.env, "AWS_CONFIG_FILE", val_str("none"));
 	check_ok(loader_load(&r.opts, yaml, strlen(yaml), "d", NULL, NULL));
