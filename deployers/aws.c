@@ -225,8 +225,8 @@ static void creds_copy(struct aws_creds *out, const struct aws_creds *c)
 {
 	out->access_key_id = xstrdup(c->access_key_id);
 	out->secret_access_key = xstrdup(c->secret_access_key);
-	out->session_token = c->session_token ? xstrdup(c->session_token)
-					      : NULL;
+	out->session_token =
+		c->session_token ? xstrdup(c->session_token) : NULL;
 	out->expiration = c->expiration;
 	out->source = c->source ? xstrdup(c->source) : NULL;
 }
@@ -311,8 +311,9 @@ static int cache_refresh(struct aws_credcache *cc, unsigned long seen)
 		return 0;
 	err = cc->src.refresh(cc->src.payload, &fresh);
 	if (!err && fresh.expiration && fresh.expiration <= now)
-		err = err_set(FY_EAUTH, "the credentials from %s expired "
-					"as they were fetched",
+		err = err_set(FY_EAUTH,
+			      "the credentials from %s expired "
+			      "as they were fetched",
 			      fresh.source ? fresh.source : "the refresh");
 	if (err < 0) {
 		aws_creds_release(&fresh);
@@ -638,8 +639,8 @@ static void add_line(struct sigv4_request *s, const char *line)
 }
 
 /* An anonymous request: the wire path and query, the headers as given. */
-static int unsigned_request(const struct aws_request *r,
-			    const struct target *t, struct sigv4_request *s)
+static int unsigned_request(const struct aws_request *r, const struct target *t,
+			    struct sigv4_request *s)
 {
 	s->method = r->method ? r->method : "POST";
 	sigv4_add_header(s, "Host", t->authority);

@@ -712,9 +712,9 @@ static int web_identity(struct chain *ch, struct aws_creds *out,
 {
 	const struct awscreds_opts *o = ch->o;
 	const struct awscreds_files *f = &ch->files;
-	const char *file = use_env ? aws_getenv(o->env,
-						"AWS_WEB_IDENTITY_TOKEN_FILE")
-				   : NULL;
+	const char *file =
+		use_env ? aws_getenv(o->env, "AWS_WEB_IDENTITY_TOKEN_FILE")
+			: NULL;
 	const char *role = use_env ? aws_getenv(o->env, "AWS_ROLE_ARN") : NULL;
 	const char *session =
 		use_env ? aws_getenv(o->env, "AWS_ROLE_SESSION_NAME") : NULL;
@@ -724,7 +724,8 @@ static int web_identity(struct chain *ch, struct aws_creds *out,
 	int err;
 
 	if (!file)
-		file = awscreds_files_get(f, profile, "web_identity_token_file");
+		file = awscreds_files_get(f, profile,
+					  "web_identity_token_file");
 	if (!file)
 		return 0;
 	if (!role)
@@ -861,8 +862,7 @@ static int profile_role(struct chain *ch, struct aws_creds *out,
 		err = resolve_profile(ch, &base, src_profile, CREDS_MAX_CHAIN,
 				      false);
 	else if (src_profile)
-		err = resolve_profile(ch, &base, src_profile, depth + 1,
-				      false);
+		err = resolve_profile(ch, &base, src_profile, depth + 1, false);
 	else
 		err = from_source(ch, &base, profile, src);
 	if (!err && src_profile)
@@ -921,9 +921,8 @@ static int from_process(struct chain *ch, struct aws_creds *out,
 		section_get(f->credentials, profile, "credential_process");
 	const char *var =
 		in_creds ? "AWS_SHARED_CREDENTIALS_FILE" : "AWS_CONFIG_FILE";
-	const char *job = env && env->vars
-				  ? val_text(val_map_get(env->vars, var))
-				  : NULL;
+	const char *job =
+		env && env->vars ? val_text(val_map_get(env->vars, var)) : NULL;
 
 	if (job && *job)
 		return err_set(FY_EINVALID,
@@ -935,11 +934,12 @@ static int from_process(struct chain *ch, struct aws_creds *out,
 			       in_creds ? f->credentials_path : f->config_path,
 			       var);
 	if (ch->o->dry_run) {
-		char *source =
-			xasprintf("credential_process of profile '%s'", profile);
+		char *source = xasprintf("credential_process of profile '%s'",
+					 profile);
 
-		note(ch->o, "dry run: credential_process of profile '%s' "
-			    "not run",
+		note(ch->o,
+		     "dry run: credential_process of profile '%s' "
+		     "not run",
 		     profile);
 		set_dry(out, source);
 		free(source);

@@ -23,9 +23,9 @@
 #include "val.h"
 #include "xalloc.h"
 
-#define PROCESS_OUT_MAX (64u << 10) /* stdout: the JSON */
-#define PROCESS_ERR_MAX (4u << 10)  /* stderr: kept for the message */
-#define PROCESS_ERR_SHOWN 300	    /* bytes of stderr in a message */
+#define PROCESS_OUT_MAX	  (64u << 10) /* stdout: the JSON */
+#define PROCESS_ERR_MAX	  (4u << 10)  /* stderr: kept for the message */
+#define PROCESS_ERR_SHOWN 300	      /* bytes of stderr in a message */
 
 extern char **environ;
 
@@ -124,8 +124,8 @@ static void wipe(struct val *v)
 		explicit_bzero(v->str.s, v->str.len);
 }
 
-int awscreds_process_parse(struct aws_creds *out, const char *text,
-			   size_t len, const char *profile)
+int awscreds_process_parse(struct aws_creds *out, const char *text, size_t len,
+			   const char *profile)
 {
 	struct val *v = NULL;
 	const struct val *version;
@@ -176,7 +176,8 @@ int awscreds_process_parse(struct aws_creds *out, const char *text,
 			      "credential_process of profile '%s': no %s in "
 			      "its output",
 			      profile,
-			      !key || !*key ? "AccessKeyId" : "SecretAccessKey");
+			      !key || !*key ? "AccessKeyId"
+					    : "SecretAccessKey");
 		goto out;
 	}
 	if (val_map_get(v, "SessionToken") && !token) {

@@ -112,13 +112,26 @@ static const char *entry_opt(const struct awsdeploy *d, const char *name)
 
 /*
  * The role settings of the entry or the environment: a profile's own
- * role_arn is the chain's business (it would be assumed twice).
+ * role_arn is the chain's business (it would be assumed twice), and so
+ * are AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME beside an
+ * AWS_WEB_IDENTITY_TOKEN_FILE: the role of the web identity.
  */
 static const char *opt_not_profile(const struct awsdeploy *d, const char *name)
 {
 	struct awscreds_optsrc src = d->src;
+	const char *prefixes[8];
+	size_t n = 0;
 
 	src.files = NULL;
+	if (aws_getenv(&d->env, "AWS_WEB_IDENTITY_TOKEN_FILE") &&
+	    src.prefixes) {
+		for (size_t i = 0;
+		     src.prefixes[i] && n + 1 < ARRAY_SIZE(prefixes); i++)
+			if (strcmp(src.prefixes[i], "AWS"))
+				prefixes[n++] = src.prefixes[i];
+		prefixes[n] = NULL;
+		src.prefixes = prefixes;
+	}
 	return awscreds_option(&src, name);
 }
 
@@ -177,10 +190,9 @@ int awsdeploy_login(struct awsdeploy *d)
 	aws_obfuscate(&line, c.access_key_id);
 	awsdeploy_printf(d, "%s\n", line.ptr);
 	if (strcmp(c.source, "the deploy options"))
-		awsdeploy_printf(d, "Credentials from %s%s\n", c.source,
-				 c.session_token || c.expiration
-					 ? " (temporary)"
-					 : "");
+		awsdeploy_printf(
+			d, "Credentials from %s%s\n", c.source,
+			c.session_token || c.expiration ? " (temporary)" : "");
 	aws_creds_release(&c);
 	buf_release(&line);
 	return 0;

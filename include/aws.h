@@ -188,11 +188,11 @@ struct aws_client_opts {
 	const char *endpoint; /* custom endpoint, or NULL */
 	bool force_path_style;
 	bool use_global;
-	const struct aws_creds *creds; /* borrowed; or: */
+	const struct aws_creds *creds;	 /* borrowed; or: */
 	struct aws_credcache *credcache; /* borrowed, asked per request */
 	bool anonymous;			 /* unsigned requests, no creds */
-	int max_attempts;	       /* 0: AWS_MAX_ATTEMPTS, else 3 */
-	unsigned backoff_base_ms;      /* 0: 1000 */
+	int max_attempts;		 /* 0: AWS_MAX_ATTEMPTS, else 3 */
+	unsigned backoff_base_ms;	 /* 0: 1000 */
 	bool dry_run;
 	aws_log_fn log; /* NULL: quiet */
 	void *log_payload;

@@ -177,8 +177,8 @@ int awscreds_parse_json(struct aws_creds *out, const char *text, size_t len,
  * FY_EAUTH with the end of stderr; else parse stdout.
  */
 int awscreds_process_split(struct svec *out, const char *cmd);
-int awscreds_process_parse(struct aws_creds *out, const char *text,
-			   size_t len, const char *profile);
+int awscreds_process_parse(struct aws_creds *out, const char *text, size_t len,
+			   const char *profile);
 int awscreds_process_run(struct aws_creds *out, const char *command,
 			 const char *profile, long timeout_ms);
 
