@@ -411,7 +411,8 @@ void test_awscreds__process_parse(void)
 		  "\"next week\"}",
 		  "bad Expiration 'next week'" },
 		{ "[\"AKIDP\", \"s3cr3t-p\"]", "is not a JSON object" },
-		{ "AccessKeyId=AKIDP s3cr3t-p", "its output is not JSON (at 1:" },
+		{ "AccessKeyId=AKIDP s3cr3t-p",
+		  "its output is not JSON (at 1:" },
 		{ "{\"Version\": 1, \"AccessKeyId\": \"AKIDP\", "
 		  "\"SecretAccessKey\": \"s3cr3t-p\"",
 		  "its output is not JSON" },
@@ -495,9 +496,10 @@ void test_awscreds__process_run(void)
 	check_int(lines_of("count"), ==, 1);
 
 	/* no shell: the words arrive as the AWS CLI splits them */
-	check_ok(script("args.sh", "#!/bin/sh\n"
-				   "for a; do printf '<%s>' \"$a\"; done >args\n"
-				   "exec ./cred.sh\n"));
+	check_ok(script("args.sh",
+			"#!/bin/sh\n"
+			"for a; do printf '<%s>' \"$a\"; done >args\n"
+			"exec ./cred.sh\n"));
 	check_ok(awscreds_process_run(
 		&c, "./args.sh 'two words' \"a \\\"q\\\"\" $HOME;x '' `id`",
 		"ci", 10000));
