@@ -47,6 +47,18 @@ it must carry.
 GET /ferry-test/requests returns the count of requests per service
 operation seen so far (the tests check call orders with it).
 
+STS AssumeRoleWithWebIdentity as STS checks it
+  * the call is unsigned (STS trusts the token, not a signature), so it
+    is let through without SigV4 once authorisation is on, and recorded
+    as "sts:AssumeRoleWithWebIdentity signed|unsigned";
+  * the token must be one the tests issued with POST
+    /ferry-test/web-identity-token {"token": T, "provider": OIDC_ARN}
+    (else 400 InvalidIdentityToken), RoleSessionName must be given, and
+    the role's trust policy must allow sts:AssumeRoleWithWebIdentity to
+    that provider as a Federated principal (else 403 AccessDenied "Not
+    authorized to perform sts:AssumeRoleWithWebIdentity"); the session's
+    credentials then carry the role's policies, as moto's AssumeRole.
+
 IAM as AWS enforces it where moto does not
   * S3: HeadBucket needs s3:ListBucket; a PutObject or
     CreateMultipartUpload that sets an ACL (x-amz-acl, x-amz-grant-*)
@@ -134,6 +146,7 @@ STATE = {
     "ecr_tokens": {},  # password -> {"akid", "session", "expires"}
     "registry": None,  # {"port", "upstream", "auth"} with a registry front
     "service_roles": False,
+    "web_tokens": {},  # web identity token -> its OIDC provider's ARN
 }
 
 _model = ServiceModel(Loader().load_service_model("codedeploy", "service-2"))
@@ -811,6 +824,94 @@ def authenticate_raw(self, iam_request_cls, resource="*"):
 ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_raw
 
 
+# ---- STS: AssumeRoleWithWebIdentity, unsigned, token and trust checked ----
+
+from moto.sts import responses as sts_responses  # noqa: E402
+
+
+class StsRefusal(_RESTError):
+    """A refusal in STS's own XML (moto's wraps <Error> in <Errors>)."""
+
+    def __init__(self, status, kind, message):
+        super().__init__(kind, message)
+        self.code = status
+        from xml.sax.saxutils import escape
+        self.description = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/'
+            '2011-06-15/"><Error><Type>Sender</Type>'
+            f"<Code>{escape(kind)}</Code><Message>{escape(message)}"
+            f"</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+            "</ErrorResponse>")
+
+
+def trusts_web_identity(doc, provider):
+    """Does a trust policy let the provider's identities assume the role
+    with a web identity token?"""
+    sts = doc.get("Statement", [])
+    sts = sts if isinstance(sts, list) else [sts]
+    ok = False
+    for st in sts:
+        acts = st.get("Action", [])
+        acts = acts if isinstance(acts, list) else [acts]
+        if not any(a in ("sts:AssumeRoleWithWebIdentity", "sts:*", "*")
+                   for a in acts):
+            continue
+        fed = st.get("Principal") or {}
+        fed = fed.get("Federated", []) if isinstance(fed, dict) else []
+        fed = fed if isinstance(fed, list) else [fed]
+        if provider not in fed:
+            continue
+        if st.get("Effect") == "Deny":
+            return False
+        ok = ok or st.get("Effect") == "Allow"
+    return ok
+
+
+def check_web_identity(resp):
+    from moto.iam.models import iam_backends
+    token = resp._get_param("WebIdentityToken") or ""
+    role_arn = resp._get_param("RoleArn") or ""
+    if not resp._get_param("RoleSessionName"):
+        raise StsRefusal(400, "ValidationError",
+                         "1 validation error detected: Value null at "
+                         "'roleSessionName' failed to satisfy constraint: "
+                         "Member must not be null")
+    provider = STATE["web_tokens"].get(token)
+    if provider is None:
+        raise StsRefusal(400, "InvalidIdentityToken",
+                         "The web identity token that was passed could not "
+                         "be validated by AWS. Get a new identity token "
+                         "from the identity provider and then retry the "
+                         "request.")
+    try:
+        role = iam_backends[ACCOUNT]["aws"].get_role_by_arn(role_arn)
+        trust = json.loads(role.assume_role_policy_document)
+    except Exception:
+        trust = {}
+    if not trusts_web_identity(trust, provider):
+        raise StsRefusal(403, "AccessDenied", "Not authorized to perform "
+                         "sts:AssumeRoleWithWebIdentity")
+
+
+_orig_sts_auth = \
+    sts_responses.TokenResponse._authenticate_and_authorize_normal_action
+
+
+def sts_auth(self, resource="*"):
+    if self._get_action() == "AssumeRoleWithWebIdentity":
+        signed = "Authorization" in self.headers
+        STATE["requests"].append("sts:AssumeRoleWithWebIdentity " +
+                                 ("signed" if signed else "unsigned"))
+        if enforced():
+            check_web_identity(self)
+            return
+    return _orig_sts_auth(self, resource)
+
+
+sts_responses.TokenResponse._authenticate_and_authorize_normal_action = \
+    sts_auth
+
+
 # ---- ECR: repository ARNs, tokens of our own, the registry front ----
 
 from moto.ecr import responses as ecr_responses  # noqa: E402
@@ -1206,6 +1307,10 @@ def control(request):
         backend = cd_models.codedeploy_backends[ACCOUNT]["us-east-1"]
         backend.get_deployment_group(body["application"], body["group"]
                                      ).service_role_arn = body["role"]
+        return Response("{}", content_type="application/json")
+    if path == "/ferry-test/web-identity-token" and request.method == "POST":
+        body = json.loads(request.get_data())
+        STATE["web_tokens"][body["token"]] = body["provider"]
         return Response("{}", content_type="application/json")
     if path == "/ferry-test/requests":
         return Response(json.dumps(STATE["requests"]),

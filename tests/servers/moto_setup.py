@@ -16,6 +16,8 @@ One command a line; each prints one line of results on stdout:
     ecr-repository NAME             -> the repository URI
     service-role APP GROUP ROLE_ARN -> "ok"  (the group's new service role)
     instance-role ROLE_ARN          -> "ok"  (the IMDS role)
+    web-identity-token TOKEN OIDC_PROVIDER_ARN
+                                    -> "ok"  (a token STS will accept)
     auth on|off                     -> "ok"  (authorisation enforced or not)
 
 A POLICY_JSON or TRUST_JSON may be @FILE (the document in a file), and a
@@ -139,6 +141,10 @@ def main():
         elif cmd == "instance-role":
             post("/ferry-test/instance-role",
                  json.dumps({"RoleArn": words[1].strip()}))
+            print("ok")
+        elif cmd == "web-identity-token":
+            post("/ferry-test/web-identity-token", json.dumps(
+                {"token": words[1], "provider": words[2].strip()}))
             print("ok")
         elif cmd == "auth":
             post("/moto-api/reset-auth",
