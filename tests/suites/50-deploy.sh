@@ -572,6 +572,175 @@ else
 	bad "credentials: none anywhere is a clear error"
 fi
 
+# ---- 7b. credential_process and web identity ----
+# A credential_process (under a directory with a space, quoted in the
+# profile as the AWS CLI wants): prints the keys it is given, valid for
+# the seconds of its third argument (none: no Expiration), and counts
+# its runs in $COUNT_FILE.
+mkdir -p "$T/cred tools"
+CP="$T/cred tools/cred-process"
+cat >"$CP" <<'EOF'
+#!/bin/sh
+[ -n "${COUNT_FILE:-}" ] && echo run >>"$COUNT_FILE"
+exp=
+[ -n "${3:-}" ] && exp=$(date -u -d "@$(($(date +%s) + $3))" +%Y-%m-%dT%H:%M:%SZ)
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s"%s}\n' \
+	"$1" "$2" "${exp:+, \"Expiration\": \"$exp\"}"
+EOF
+chmod +x "$CP"
+OIDC="arn:aws:iam::$ACCT:oidc-provider/token.ferry.test"
+webtrust() {
+	printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"%s"},"Action":"sts:AssumeRoleWithWebIdentity"}]}' "$1"
+}
+PROC='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::faults","arn:aws:s3:::faults/*","arn:aws:s3:::big","arn:aws:s3:::big/*","arn:aws:s3:::bundles","arn:aws:s3:::bundles/*"]},{"Effect":"Allow","Action":"codedeploy:*","Resource":"*"}]}'
+WEBTOKEN="ci-token-$$-$(date +%s)"
+{
+	echo "auth off"
+	echo "user proc $PROC"
+	echo "role-trust web-deploy $(webtrust "$OIDC") $S3ONLY"
+	echo "role-trust web-list $(webtrust "$OIDC") $LIST"
+	echo "role-trust web-other $(webtrust "arn:aws:iam::$ACCT:oidc-provider/other.example") $S3ONLY"
+	echo "web-identity-token $WEBTOKEN $OIDC"
+	echo "auth on"
+} | setup >"$T/setup2" 2>"$T/err"
+read -r PK PS <<EOF
+$(sed -n 2p "$T/setup2")
+EOF
+[ -n "$PS" ] || { bad "set-up of the credential_process user"; cat "$T/err"; }
+cat >"$T/pconfig" <<EOF
+[profile proc]
+credential_process = "$CP" $PK $PS
+[profile short]
+credential_process = "$CP" $PK $PS 120
+[profile long]
+credential_process = "$CP" $PK $PS 7200
+[profile broken]
+credential_process = "$CP" "unbalanced
+[profile failing]
+credential_process = sh -c 'echo $PS; echo "the token expired: sign in again" >&2; exit 4'
+[profile viaprocess]
+role_arn = arn:aws:iam::$ACCT:role/deploy-role
+source_profile = assumer
+[profile assumer]
+credential_process = "$CP" $AK $AS
+[profile web]
+web_identity_token_file = $T/web-token
+role_arn = arn:aws:iam::$ACCT:role/web-deploy
+EOF
+printf '%s\n' "$WEBTOKEN" >"$T/web-token"
+
+: >"$T/count"
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=proc COUNT_FILE="$T/count" \
+	nocreds.yml
+if [ $rc -eq 0 ] && has "Credentials from credential_process of profile 'proc'" out &&
+	has "Uploaded 1 file" out && [ "$(wc -l <"$T/count")" -eq 1 ] &&
+	grep -qx -- "$PS" "$T/secrets" && ! grep -q -- "$PS" "$T/out" "$T/err"; then
+	ok "credential_process: a profile's command gives the keys (run once, secret masked)"
+else
+	bad "credential_process: a profile's command gives the keys (run once, secret masked)"
+fi
+
+sed 's/^bucket: faults$/bucket: site/' "$W/nocreds.yml" >"$W/procsite.yml"
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=proc procsite.yml
+if [ $rc -ne 0 ] && has "AccessDenied" err &&
+	has "not allowed s3:PutObject on arn:aws:s3:::site/file.txt" err; then
+	ok "credential_process: the keys are the restricted user's (its policy applies)"
+else
+	bad "credential_process: the keys are the restricted user's (its policy applies)"
+fi
+
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=failing nocreds.yml
+if [ $rc -ne 0 ] &&
+	has "credential_process of profile 'failing' exited with status 4: the token expired: sign in again" err &&
+	! grep -q -- "$PS" "$T/out" "$T/err"; then
+	ok "credential_process: a failing command is a clear error (its stderr, not its stdout)"
+else
+	bad "credential_process: a failing command is a clear error (its stderr, not its stdout)"
+fi
+
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=broken nocreds.yml
+if [ $rc -ne 0 ] && has "credential_process of profile 'broken': no closing quotation" err; then
+	ok "credential_process: an unbalanced quote is a clear error"
+else
+	bad "credential_process: an unbalanced quote is a clear error"
+fi
+
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=viaprocess nocreds.yml
+if [ $rc -eq 0 ] &&
+	has "role 'arn:aws:iam::$ACCT:role/deploy-role' assumed with credential_process of profile 'assumer'" out; then
+	ok "credential_process: as the source_profile of a role (STS AssumeRole)"
+else
+	bad "credential_process: as the source_profile of a role (STS AssumeRole)"
+fi
+
+deploy nocreds.yml -e "AWS_CONFIG_FILE=$T/pconfig" -e AWS_PROFILE=proc
+if [ $rc -ne 0 ] && has "does not run the credential_process" err &&
+	has "job's AWS_CONFIG_FILE" err; then
+	ok "credential_process: not run from a file the job's own variables name"
+else
+	bad "credential_process: not run from a file the job's own variables name"
+fi
+
+webdeploy() { # webdeploy ROLE [NAME=VALUE...]: web identity from the environment
+	r=$1
+	shift
+	deploy AWS_WEB_IDENTITY_TOKEN_FILE="$T/web-token" \
+		AWS_ROLE_ARN="arn:aws:iam::$ACCT:role/$r" AWS_ROLE_SESSION_NAME=build-42 \
+		"$@" nocreds.yml
+}
+before=$(requests | wc -l)
+webdeploy web-deploy
+calls=$(requests | tail -n +$((before + 1)) | grep '^sts:')
+if [ $rc -eq 0 ] && [ "$calls" = "sts:AssumeRoleWithWebIdentity unsigned" ] &&
+	has "Credentials from role 'arn:aws:iam::$ACCT:role/web-deploy' assumed with the web identity token '$T/web-token' (temporary)" out &&
+	has "Uploaded 1 file" out && grep -qx -- "$WEBTOKEN" "$T/secrets" &&
+	! grep -q -- "$WEBTOKEN" "$T/out" "$T/err"; then
+	ok "web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, one unsigned AssumeRoleWithWebIdentity"
+else
+	echo "sts calls: $calls" >>"$T/out"
+	bad "web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, one unsigned AssumeRoleWithWebIdentity"
+fi
+
+webdeploy web-list
+if [ $rc -ne 0 ] && has "AccessDenied" err &&
+	has "not allowed s3:PutObject on arn:aws:s3:::faults/file.txt" err; then
+	ok "web identity: the role's policy applies (a role without s3:PutObject is refused)"
+else
+	bad "web identity: the role's policy applies (a role without s3:PutObject is refused)"
+fi
+
+webdeploy web-other
+if [ $rc -ne 0 ] &&
+	has "web identity for role 'arn:aws:iam::$ACCT:role/web-other': AssumeRoleWithWebIdentity: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity" err &&
+	! has "policy statement" err; then
+	ok "web identity: a role that does not trust the token's provider is refused by STS"
+else
+	bad "web identity: a role that does not trust the token's provider is refused by STS"
+fi
+
+printf 'not-a-token\n' >"$T/bad-token"
+deploy AWS_WEB_IDENTITY_TOKEN_FILE="$T/bad-token" \
+	AWS_ROLE_ARN="arn:aws:iam::$ACCT:role/web-deploy" nocreds.yml
+if [ $rc -ne 0 ] && has "InvalidIdentityToken" err; then
+	ok "web identity: a token STS does not accept is refused"
+else
+	bad "web identity: a token STS does not accept is refused"
+fi
+
+deploy AWS_ACCESS_KEY_ID=$DK AWS_SECRET_ACCESS_KEY=$DS \
+	AWS_WEB_IDENTITY_TOKEN_FILE="$T/web-token" AWS_ROLE_ARN="arn:aws:iam::$ACCT:role/web-list" \
+	nocreds.yml
+envfirst=$rc
+before=$(requests | wc -l)
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=web nocreds.yml
+calls=$(requests | tail -n +$((before + 1)) | grep -c '^sts:AssumeRoleWithWebIdentity unsigned')
+if [ $envfirst -eq 0 ] && [ $rc -eq 0 ] && [ "$calls" -eq 1 ] &&
+	has "role 'arn:aws:iam::$ACCT:role/web-deploy' assumed with the web identity token" out; then
+	ok "web identity: a profile's web_identity_token_file and role_arn; environment keys come first"
+else
+	bad "web identity: a profile's web_identity_token_file and role_arn; environment keys come first"
+fi
+
 # ---- 8. CodeDeploy ----
 mkdir -p "$W/app/scripts"
 printf 'version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /srv/shop\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n' \
@@ -729,6 +898,68 @@ if grep -q "MALFORMED" "$T/moto.log" &&
 	bad "codedeploy: every request ferry sent matched the service model"
 else
 	ok "codedeploy: every request ferry sent matched the service model"
+fi
+
+# ---- 8b. temporary credentials refreshed during one deploy ----
+# Keys of a credential_process that expire in 2 minutes, inside the
+# 5-minute refresh margin: every request of a long deploy asks for them
+# again (counted in $COUNT_FILE); keys valid for 2 hours are fetched once.
+nocreds() { grep -v -e '^access_key_id:' -e '^secret_access_key:' "$W/$1" >"$W/$2"; }
+sed 's/^bucket: site$/bucket: faults/' "$W/site.yml" >"$W/sitep.yml"
+nocreds sitep.yml siteproc.yml
+: >"$T/count"
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=short COUNT_FILE="$T/count" \
+	siteproc.yml
+runs=$(wc -l <"$T/count")
+refreshed=$(count "^Credentials refreshed from credential_process of profile 'short' (until " out)
+if [ $rc -eq 0 ] && has "Uploading 8 files with up to 4 threads" out &&
+	[ "$runs" -ge 2 ] && [ "$refreshed" -eq $((runs - 1)) ]; then
+	ok "refresh: parallel uploads (4 threads) fetch expiring keys again"
+else
+	echo "process runs: $runs, refreshed lines: $refreshed" >>"$T/out"
+	bad "refresh: parallel uploads (4 threads) fetch expiring keys again"
+fi
+
+: >"$T/count"
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=long COUNT_FILE="$T/count" \
+	siteproc.yml
+if [ $rc -eq 0 ] && [ "$(wc -l <"$T/count")" -eq 1 ] && ! has "refreshed" out; then
+	ok "refresh: keys far from their expiration are fetched once"
+else
+	echo "process runs: $(wc -l <"$T/count")" >>"$T/out"
+	bad "refresh: keys far from their expiration are fetched once"
+fi
+
+nocreds big.yml bigproc.yml
+: >"$T/count"
+before=$(requests | grep -c 'partNumber=')
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=short COUNT_FILE="$T/count" \
+	bigproc.yml
+parts=$(($(requests | grep -c 'partNumber=') - before))
+runs=$(wc -l <"$T/count")
+if [ $rc -eq 0 ] && [ "$parts" -eq 20 ] && [ "$runs" -ge 2 ] &&
+	has "Credentials refreshed from credential_process of profile 'short'" out; then
+	ok "refresh: a multipart upload (20 parts, parallel) fetches expiring keys again"
+else
+	echo "parts $parts, process runs: $runs" >>"$T/out"
+	bad "refresh: a multipart upload (20 parts) fetches expiring keys again"
+fi
+
+nocreds cd.yml cdproc.yml
+: >"$T/count"
+before=$(requests | wc -l)
+deploy AWS_CONFIG_FILE="$T/pconfig" AWS_PROFILE=short COUNT_FILE="$T/count" \
+	cdproc.yml --build-number 8 --slug acme/shop --commit 0123abc
+sent=$(requests | tail -n +$((before + 1)) | wc -l)
+polls=$(requests | tail -n +$((before + 1)) | grep -c 'GetDeployment$')
+runs=$(wc -l <"$T/count")
+# one request at a time: each one asks for the keys again
+if [ $rc -eq 0 ] && has "done: Succeeded." out && [ "$polls" -ge 2 ] &&
+	[ "$runs" -eq $((sent + 1)) ]; then
+	ok "refresh: the CodeDeploy upload and wait fetch expiring keys before each request"
+else
+	echo "requests $sent ($polls polls), process runs: $runs" >>"$T/out"
+	bad "refresh: the CodeDeploy wait fetches expiring keys again"
 fi
 
 # ---- 9. Ruby's glob and file(1), compared ----
