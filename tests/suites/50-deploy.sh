@@ -942,7 +942,7 @@ if [ $rc -eq 0 ] && [ "$parts" -eq 20 ] && [ "$runs" -ge 2 ] &&
 	ok "refresh: a multipart upload (20 parts, parallel) fetches expiring keys again"
 else
 	echo "parts $parts, process runs: $runs" >>"$T/out"
-	bad "refresh: a multipart upload (20 parts) fetches expiring keys again"
+	bad "refresh: a multipart upload (20 parts, parallel) fetches expiring keys again"
 fi
 
 nocreds cd.yml cdproc.yml
@@ -959,7 +959,7 @@ if [ $rc -eq 0 ] && has "done: Succeeded." out && [ "$polls" -ge 2 ] &&
 	ok "refresh: the CodeDeploy upload and wait fetch expiring keys before each request"
 else
 	echo "requests $sent ($polls polls), process runs: $runs" >>"$T/out"
-	bad "refresh: the CodeDeploy wait fetches expiring keys again"
+	bad "refresh: the CodeDeploy upload and wait fetch expiring keys before each request"
 fi
 
 # ---- 9. Ruby's glob and file(1), compared ----
