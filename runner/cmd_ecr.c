@@ -37,8 +37,10 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"\n"
 	"Credentials are found as the AWS tools find them: AWS_ACCESS_KEY_ID\n"
-	"and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN), the shared credentials\n"
-	"and config files, container credentials, the instance role (IMDSv2).\n"
+	"and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN), the profile of the\n"
+	"shared credentials and config files (role_arn, web identity,\n"
+	"credential_process, keys; AWS_WEB_IDENTITY_TOKEN_FILE and\n"
+	"AWS_ROLE_ARN), container credentials, the instance role (IMDSv2).\n"
 	"Exit status: 0 logged in, 2 an AWS or file error, 64 usage.\n";
 
 struct ecr_opts {
