@@ -49,6 +49,8 @@ static bool base64_canonical(const char *s)
 	size_t n = 0, pad = 0;
 	int last = 0;
 
+	if (!s)
+		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (is_space(*p))
 			continue;
