@@ -342,7 +342,7 @@ int awscreds_parse_json(struct aws_creds *out, const char *text, size_t len,
 
 		err = err_set(FY_EAUTH, "%s: %s: %s", source, code,
 			      msg ? msg : "no message");
-	} else if (!key || !secret_key) {
+	} else if (!key || !*key || !secret_key || !*secret_key) {
 		err = err_set(FY_EAUTH, "%s: no AccessKeyId/SecretAccessKey",
 			      source);
 	} else {

@@ -311,6 +311,14 @@ void test_awscreds__json(void)
 	check_int(awscreds_parse_json(&c, b.ptr, b.len, "imds"), ==, FY_EAUTH);
 	check(strstr(err_msg(), "AssumeRoleUnauthorizedAccess"));
 	check_int(awscreds_parse_json(&c, "[]", 2, "imds"), ==, FY_EAUTH);
+	{
+		static const char empty[] =
+			"{\"AccessKeyId\": \"AKID\", \"SecretAccessKey\": \"\"}";
+
+		check_int(awscreds_parse_json(&c, empty, strlen(empty), "imds"),
+			  ==, FY_EAUTH);
+		check(strstr(err_msg(), "no AccessKeyId/SecretAccessKey"));
+	}
 	buf_release(&b);
 }
 
