@@ -87,8 +87,17 @@ struct pool {
 	size_t n;
 	size_t next;
 	pthread_mutex_t lock;
+	pthread_cond_t finished; /* a job is done (under `lock`) */
 	bool fast_finish;
 };
+
+static void job_done(struct pool *p, struct run_job *j)
+{
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&j->done, true);
+	pthread_cond_signal(&p->finished);
+	pthread_mutex_unlock(&p->lock);
+}
 
 static void *worker(void *arg)
 {
@@ -104,7 +113,7 @@ static void *worker(void *arg)
 			return NULL;
 		if (atomic_load(&j->cancel)) {
 			j->result.state = JOB_CANCELED;
-			atomic_store(&j->done, true);
+			job_done(p, j);
 			continue;
 		}
 		if (job_run(&j->prep.spec, &j->result) < 0) {
@@ -113,7 +122,7 @@ static void *worker(void *arg)
 				j->result.reason = xstrdup(err_msg());
 		}
 		j->ran = true;
-		atomic_store(&j->done, true);
+		job_done(p, j);
 	}
 }
 
@@ -157,12 +166,27 @@ static void run_parallel(struct run_job **jobs, size_t n, int parallel,
 	if ((size_t)nt > n)
 		nt = (int)n;
 	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.finished, NULL);
 	for (int i = 0; i < nt; i++)
 		pthread_create(&threads[i], NULL, worker, &p);
-	while (!watch(&p))
-		usleep(50 * 1000);
+	/* woken when a job is done; every 50 ms for Ctrl-C (a signal
+	 * handler cannot signal the condition) */
+	pthread_mutex_lock(&p.lock);
+	while (!watch(&p)) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 50 * 1000 * 1000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&p.finished, &p.lock, &t);
+	}
+	pthread_mutex_unlock(&p.lock);
 	for (int i = 0; i < nt; i++)
 		pthread_join(threads[i], NULL);
+	pthread_cond_destroy(&p.finished);
 	pthread_mutex_destroy(&p.lock);
 }
 
