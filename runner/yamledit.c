@@ -434,6 +434,15 @@ static void add_new_keys(struct job *j, struct buf *out, size_t col,
 	add_value_lines(j, out, col + 2 * nparts, NULL, true);
 }
 
+static bool lone_cr(const char *text, size_t len)
+{
+	for (const char *p = text;
+	     (p = memchr(p, '\r', (size_t)(text + len - p))); p++)
+		if (p + 1 == text + len || p[1] != '\n')
+			return true;
+	return false;
+}
+
 static int refuse(struct job *j, const char *fmt, const char *what)
 {
 	return err_set(FY_EINVALID, "cannot edit '%s': %s %s", j->key, what,
@@ -795,6 +804,13 @@ int yamledit_add(struct buf *out, const char *text, size_t len,
 	doc_init(&j.d, text, len);
 	if (j.d.width) {
 		err = refuse(&j, "is indented", "the first line");
+		goto out;
+	}
+	if (lone_cr(text, len)) {
+		/* YAML breaks lines there too: the line table would not
+		 * match the loader's positions */
+		err = refuse(&j, "has a line break that is a lone CR",
+			     "the file");
 		goto out;
 	}
 	err = plan(&j, root, parts.v, parts.n);

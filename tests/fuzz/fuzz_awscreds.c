@@ -1,7 +1,8 @@
 /*
  * fuzz_awscreds: what credential sources answer comes from outside ferry:
  * a credential_process command line from a user's config file, its JSON
- * output, and the JSON of container or instance credentials.  The first
+ * output, the JSON of container or instance credentials, and the shared
+ * credentials and config files themselves.  The first
  * byte chooses the parser; the rest is its input.  Accepted credentials
  * have a key id and a secret; a refused answer's message never quotes
  * its secret or token (a marker put only there must not come back in
@@ -69,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		if (!awscreds_process_split(&words, text))
 			for (size_t i = 0; i < words.n; i++)
@@ -82,10 +83,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			check_quiet(text, size - 1);
 		break;
-	default:
+	case 2:
 		if (!awscreds_parse_json(&c, text, size - 1, "fuzz"))
 			check_creds(&c);
 		break;
+	default: {
+		struct val *ini = NULL;
+
+		if (!awscreds_ini_parse(&ini, text, size - 1, data[0] & 4) &&
+		    (!ini || ini->type != VAL_MAP))
+			abort();
+		val_free(ini);
+		break;
+	}
 	}
 	aws_creds_release(&c);
 	svec_release(&words);

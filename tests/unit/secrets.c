@@ -766,6 +766,10 @@ static const struct edit_case edit_cases[] = {
 	/* refused */
 	{ "a flow map on the path", "env: {global: [A=1]}\n", "env.global", A,
 	  "secure:X", NULL, "env is a flow map" },
+	{ "a lone CR (fuzz)", "\r\r\renv: k}e[T-ec[[", "env", A, "secure:X",
+	  NULL, "a lone CR" },
+	{ "a lone CR between keys", "language: c\renv:\n  - A=1\n", "env",
+	  A, "secure:X", NULL, "a lone CR" },
 	{ "a list where a map is needed", "env:\n- A=1\n", "env.global", A,
 	  "secure:X", NULL, "env is not a map" },
 	{ "deploy as a list", "deploy:\n- provider: s3\n", "deploy.api_key", S,
