@@ -10,7 +10,7 @@
 struct val;
 
 /*
- * docker.c: a client of the Docker Engine API, on http.c.
+ * lifecycle/docker*.c: a client of the Docker Engine API, on http.c.
  *
  * Endpoint.  DOCKER_HOST as the docker CLI reads it: unix:///path (the
  * default is unix:///var/run/docker.sock) or tcp://host[:port].  With
