@@ -186,6 +186,130 @@ static void rx_copy_delimited(struct rx *r, size_t skip, int close)
 }
 
 /*
+ * The escapes that stand for a character or a set and become a fixed
+ * PCRE2 text: whether `c` is one (the escape is then consumed).
+ */
+static bool rx_fixed_escape(struct rx *r, int c, bool in_class)
+{
+	switch (c) {
+	case 'd':
+	case 'D':
+	case 's':
+	case 'S':
+	case 'w':
+	case 'W':
+		/* ASCII in Ruby; PCRE2_UCP (for `\b` and POSIX) would widen them. */
+		buf_addstr(&r->out, rx_ascii_set(c, in_class));
+		break;
+	case 'R':
+		/* Spelled out: PCRE2 auto-possessifies `.{1,3}\R` wrongly. */
+		buf_addstr(&r->out, in_class
+					    ? "R"
+					    : "(?>\\r\\n|[\\n\\x0b\\f\\r\\x{85}"
+					      "\\x{2028}\\x{2029}])");
+		break;
+	case 'X':
+	case 'n':
+	case 'r':
+	case 't':
+	case 'f':
+	case 'a':
+	case 'e':
+		buf_add(&r->out, r->p + r->i, 2);
+		break;
+	case 'h':
+		buf_addstr(&r->out, in_class ? "[:xdigit:]" : "[[:xdigit:]]");
+		break;
+	case 'H':
+		buf_addstr(&r->out, in_class ? "[:^xdigit:]" : "[^[:xdigit:]]");
+		break;
+	case 'v':
+		buf_addstr(&r->out, "\\x0b");
+		break;
+	default:
+		return false;
+	}
+	r->i += 2;
+	return true;
+}
+
+/* `\cx` or `\C-x` (`c` says which): a control character. */
+static void rx_control_escape(struct rx *r, int c)
+{
+	if (c == 'c') {
+		if (regex_peek(r, 2) < 0 || regex_peek(r, 2) >= 0x80) {
+			regex_fail(r, "too short control escape");
+			r->i += 2;
+			return;
+		}
+		buf_add(&r->out, r->p + r->i, 3);
+		r->i += 3;
+		return;
+	}
+	if (regex_peek(r, 2) != '-' || regex_peek(r, 3) < 0 ||
+	    regex_peek(r, 3) >= 0x80) {
+		regex_fail(r, "too short control escape");
+		r->i += 2;
+		return;
+	}
+	buf_addf(&r->out, "\\x%02x",
+		 regex_peek(r, 3) == '?' ? 0x7f : regex_peek(r, 3) & 0x1f);
+	r->i += 4;
+}
+
+/*
+ * `\k<name>`, `\g<name>` (or with quotes), `\p{...}` and `\P{...}`
+ * (`c` is the letter): whether the escape is one of them; `\k`, `\g`,
+ * `\p` and `\P` without their delimiter are letters.
+ */
+static bool rx_delimited_escape(struct rx *r, int c)
+{
+	int open = regex_peek(r, 2);
+
+	if (c == 'p' || c == 'P') {
+		if (open != '{')
+			return false;
+		rx_copy_delimited(r, 3, '}');
+		return true;
+	}
+	if (open != '<' && open != '\'')
+		return false;
+	if (c == 'k' && !rx_name_known(r))
+		regex_fail(r, "undefined name reference");
+	else
+		rx_copy_delimited(r, 3, open == '<' ? '>' : '\'');
+	return true;
+}
+
+/*
+ * Digits (a backreference such as `\1`, or an octal escape such as
+ * `\012`), or an escaped character that is not an ASCII letter: whether
+ * the escape is one.
+ */
+static bool rx_nonletter_escape(struct rx *r, int c, bool in_class)
+{
+	if (regex_is_digit(c)) {
+		size_t start = r->i;
+
+		r->i++;
+		while (regex_is_digit(regex_peek(r, 0)))
+			r->i++;
+		if (c != '0' && !in_class)
+			r->numbered = true;
+		buf_add(&r->out, r->p + start, r->i - start);
+		return true;
+	}
+	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+		/* Escaped punctuation or a multibyte character. */
+		buf_addch(&r->out, '\\');
+		r->i++;
+		regex_copy_char(r);
+		return true;
+	}
+	return false;
+}
+
+/*
  * An escape outside or inside a class; returns whether it is an anchor
  * (outside a class).
  */
@@ -205,6 +329,8 @@ bool regex_escape(struct rx *r, bool in_class)
 		r->i++;
 		return false;
 	}
+	if (rx_fixed_escape(r, c, in_class))
+		return false;
 	switch (c) {
 	case 'A':
 	case 'b':
@@ -216,46 +342,6 @@ bool regex_escape(struct rx *r, bool in_class)
 		buf_add(&r->out, r->p + r->i, 2);
 		r->i += 2;
 		return !in_class;
-	case 'd':
-	case 'D':
-	case 's':
-	case 'S':
-	case 'w':
-	case 'W':
-		/* ASCII in Ruby; PCRE2_UCP (for `\b` and POSIX) would widen them. */
-		buf_addstr(&r->out, rx_ascii_set(c, in_class));
-		r->i += 2;
-		return false;
-	case 'R':
-		/* Spelled out: PCRE2 auto-possessifies `.{1,3}\R` wrongly. */
-		buf_addstr(&r->out, in_class
-					    ? "R"
-					    : "(?>\\r\\n|[\\n\\x0b\\f\\r\\x{85}"
-					      "\\x{2028}\\x{2029}])");
-		r->i += 2;
-		return false;
-	case 'X':
-	case 'n':
-	case 'r':
-	case 't':
-	case 'f':
-	case 'a':
-	case 'e':
-		buf_add(&r->out, r->p + r->i, 2);
-		r->i += 2;
-		return false;
-	case 'h':
-		buf_addstr(&r->out, in_class ? "[:xdigit:]" : "[[:xdigit:]]");
-		r->i += 2;
-		return false;
-	case 'H':
-		buf_addstr(&r->out, in_class ? "[:^xdigit:]" : "[^[:xdigit:]]");
-		r->i += 2;
-		return false;
-	case 'v':
-		buf_addstr(&r->out, "\\x0b");
-		r->i += 2;
-		return false;
 	case 'x':
 		rx_hex_escapes(r);
 		return false;
@@ -263,25 +349,8 @@ bool regex_escape(struct rx *r, bool in_class)
 		rx_unicode_escape(r);
 		return false;
 	case 'c':
-		if (regex_peek(r, 2) < 0 || regex_peek(r, 2) >= 0x80) {
-			regex_fail(r, "too short control escape");
-			r->i += 2;
-			return false;
-		}
-		buf_add(&r->out, r->p + r->i, 3);
-		r->i += 3;
-		return false;
 	case 'C':
-		if (regex_peek(r, 2) != '-' || regex_peek(r, 3) < 0 ||
-		    regex_peek(r, 3) >= 0x80) {
-			regex_fail(r, "too short control escape");
-			r->i += 2;
-			return false;
-		}
-		buf_addf(&r->out, "\\x%02x",
-			 regex_peek(r, 3) == '?' ? 0x7f
-						 : regex_peek(r, 3) & 0x1f);
-		r->i += 4;
+		rx_control_escape(r, c);
 		return false;
 	case 'M':
 		regex_fail(r, "meta escapes are not supported");
@@ -289,44 +358,14 @@ bool regex_escape(struct rx *r, bool in_class)
 		return false;
 	case 'k':
 	case 'g':
-		if (c == 'k' &&
-		    (regex_peek(r, 2) == '<' || regex_peek(r, 2) == '\'') &&
-		    !rx_name_known(r)) {
-			regex_fail(r, "undefined name reference");
-			return false;
-		}
-		if (regex_peek(r, 2) == '<' || regex_peek(r, 2) == '\'') {
-			rx_copy_delimited(r, 3,
-					  regex_peek(r, 2) == '<' ? '>' : '\'');
-			return false;
-		}
-		break;
 	case 'p':
 	case 'P':
-		if (regex_peek(r, 2) == '{') {
-			rx_copy_delimited(r, 3, '}');
+		if (rx_delimited_escape(r, c))
 			return false;
-		}
 		break;
 	default:
-		if (regex_is_digit(c)) {
-			size_t start = r->i;
-
-			r->i++;
-			while (regex_is_digit(regex_peek(r, 0)))
-				r->i++;
-			if (c != '0' && !in_class)
-				r->numbered = true;
-			buf_add(&r->out, r->p + start, r->i - start);
+		if (rx_nonletter_escape(r, c, in_class))
 			return false;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
-			/* Escaped punctuation or a multibyte character. */
-			buf_addch(&r->out, '\\');
-			r->i++;
-			regex_copy_char(r);
-			return false;
-		}
 		break;
 	}
 	/* A letter that means nothing to Ruby: the letter itself. */
