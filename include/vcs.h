@@ -3,9 +3,12 @@
 
 #include "compat.h"
 
+#include "svec.h"
+
 struct buf;
 struct config_fetcher;
 struct val;
+struct vcs_lfs_report;
 
 /*
  * vcs: everything ferry does with git, on libgit2 (runner/vcs.c is the
@@ -27,6 +30,11 @@ struct val;
  *    git clone of the mirror with `origin` set to the real URL, HEAD
  *    detached at the commit as Travis leaves it, submodules recursively).
  *    The .travis.yml can be read between the two with vcs_read_file().
+ *
+ * Git LFS: a checkout (and, through vcs_lfs_smudge(), an export) replaces
+ * LFS pointer files with their content, as git-lfs's smudge filter does
+ * during `git clone`: from the repository's LFS object cache, else the
+ * LFS server's batch API (see "Git LFS" below).
  *
  * Either way, struct vcs_info describes the commit being built and
  * vcs_info_env() turns it into the TRAVIS_* checkout variables.
@@ -270,6 +278,11 @@ struct vcs_checkout_opts {
 	/* only the .git: HEAD, branches and an index of the commit's tree,
 	 * no files and no submodules (see vcs_attach_git()) */
 	bool git_only;
+	/* Git LFS content in place of pointer files (git.lfs_skip_smudge
+	 * unset or false); the outcome goes to *lfs_report when it is set,
+	 * else its warnings to the diagnostic log */
+	bool lfs;
+	struct vcs_lfs_report *lfs_report;
 	/* the mirror's objects are copied (hard links where possible): the
 	 * full history is there, whatever git.depth says */
 };
@@ -300,6 +313,57 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
  * export with uncommitted changes shows them as changes.
  */
 int vcs_attach_git(const struct vcs_info *info, const char *tree);
+
+/* ---- Git LFS ------------------------------------------------------------ */
+
+/*
+ * The Git LFS files of a checkout: the tracked files whose path has the
+ * `filter=lfs` attribute at the commit (.gitattributes in every
+ * directory) and whose content is a valid LFS pointer.  Each is replaced
+ * with its content, verified against the pointer's SHA-256 and size,
+ * taken from
+ *
+ *  1. the repository's LFS cache: <mirror>/lfs/objects for a remote, the
+ *     repository's own .git/lfs/objects (git-lfs's store) for a local one;
+ *  2. read-only stores: a local remote's lfs/objects, and for a local
+ *     repository the LFS cache of its origin's mirror (remote opts'
+ *     cache_root);
+ *  3. the LFS server (lfs.url or remote.origin.lfsurl from the
+ *     repository's config, then from .lfsconfig at the commit, else the
+ *     remote URL + "/info/lfs"), through the batch API, with the
+ *     credentials of the git fetch when the server is on the remote's
+ *     host.  Downloads are verified before they enter the cache.
+ *
+ * What cannot be had (no server, a missing object, a server that cannot
+ * be reached, content that does not match) keeps its pointer file and
+ * gets one warning line; a checkout never fails because of LFS.
+ */
+struct vcs_lfs_report {
+	size_t files;	      /* pointer files found */
+	uint64_t bytes;	      /* the size of their content */
+	size_t downloaded;    /* replaced with content downloaded now */
+	size_t cached;	      /* replaced from the cache or a store */
+	size_t kept;	      /* left as pointers (see warnings) */
+	struct svec warnings; /* one line each, naming file and object */
+};
+
+/* clang-format off */
+#define VCS_LFS_REPORT_INIT { .warnings = SVEC_INIT }
+/* clang-format on */
+
+void vcs_lfs_report_release(struct vcs_lfs_report *r);
+/* Append "Git LFS: 3 files (12.4 MiB), 1 downloaded, 2 from the cache". */
+void vcs_lfs_summary(const struct vcs_lfs_report *r, struct buf *out);
+
+/*
+ * The same for `tree`, the top of an export of info's commit made by
+ * vcs_export_dir() (its .git from vcs_attach_git() is used when there,
+ * else the repository of `info`).  Fails only when the repository or
+ * the commit cannot be read; LFS trouble is in the report.
+ */
+int vcs_lfs_smudge(const struct vcs_info *info, const char *tree,
+		   const struct vcs_remote_opts *ropts,
+		   struct vcs_lfs_report *rep);
 
 /*
  * Read `path` at `rev` (NULL: info->commit; else a branch, tag or SHA)

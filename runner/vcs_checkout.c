@@ -1,6 +1,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,16 +12,248 @@
 #include "error.h"
 #include "fs.h"
 #include "loader.h"
+#include "log.h"
 #include "svec.h"
 #include "vcs.h"
 #include "vcs_git.h"
 #include "vcs_int.h"
+#include "vcs_lfs.h"
 #include "xalloc.h"
 
 /*
- * vcs_checkout.c: workspaces made from the mirror (with submodules), and
- * reading files at a revision (config imports).
+ * vcs_checkout.c: workspaces made from the mirror (with submodules), Git
+ * LFS content in them, and reading files at a revision (config imports).
  */
+
+#define LFS_CONFIG_MAX (64u << 10) /* .lfsconfig */
+
+/* ---- Git LFS ------------------------------------------------------------- */
+
+struct lfs_scan {
+	git_repository *repo;
+	git_attr_options ao;
+	const char *workdir;
+	struct vcs_lfs_fetch *f;
+	struct buf path;
+};
+
+/* A file of the tree that has filter=lfs at the commit and holds a
+ * pointer in the work tree goes to the fetch. */
+static int lfs_visit(const char *root, const git_tree_entry *te, void *payload)
+{
+	struct lfs_scan *s = payload;
+	git_filemode_t mode = git_tree_entry_filemode(te);
+	struct vcs_lfs_pointer ptr;
+	char text[VCS_LFS_POINTER_MAX];
+	const char *value = NULL;
+	struct stat st;
+	ssize_t n = -1;
+	char *full;
+	int fd;
+
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	buf_reset(&s->path);
+	buf_addstr(&s->path, root);
+	buf_addstr(&s->path, git_tree_entry_name(te));
+	full = fs_join(s->workdir, s->path.ptr);
+	/* the cheap test first: a pointer is a small file */
+	if (!lstat(full, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size < VCS_LFS_POINTER_MAX &&
+	    !git_attr_get_ext(&value, s->repo, &s->ao, s->path.ptr, "filter") &&
+	    git_attr_value(value) == GIT_ATTR_VALUE_STRING &&
+	    !strcmp(value, "lfs") &&
+	    (fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		n = read(fd, text, sizeof(text));
+		close(fd);
+	}
+	if (n > 0 && !vcs_lfs_pointer_parse(&ptr, text, (size_t)n))
+		vcs_lfs_fetch_add(s->f, s->path.ptr, &ptr);
+	free(full);
+	return 0;
+}
+
+/*
+ * The LFS server named by lfs.url, else remote.origin.lfsurl: each from
+ * the configuration of the repository `src` (with the user's), then
+ * from .lfsconfig at the commit, as git-lfs reads them.  NULL: none.
+ */
+static char *lfs_url(git_repository *src, git_repository *repo, git_commit *c)
+{
+	static const struct {
+		const char *name, *section, *sub, *key;
+	} keys[] = {
+		{ "lfs.url", "lfs", NULL, "url" },
+		{ "remote.origin.lfsurl", "remote", "origin", "lfsurl" },
+	};
+	git_config *cfg = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	const char *text = NULL;
+	size_t len = 0;
+	char *url = NULL;
+
+	if (src && git_repository_config_snapshot(&cfg, src) < 0)
+		cfg = NULL;
+	if (!git_commit_tree(&tree, c) &&
+	    !git_tree_entry_bypath(&te, tree, ".lfsconfig") &&
+	    git_tree_entry_filemode(te) == GIT_FILEMODE_BLOB &&
+	    !git_blob_lookup(&blob, repo, git_tree_entry_id(te)) &&
+	    git_blob_rawsize(blob) <= LFS_CONFIG_MAX) {
+		text = git_blob_rawcontent(blob);
+		len = (size_t)git_blob_rawsize(blob);
+	}
+	for (size_t i = 0; !url && i < ARRAY_SIZE(keys); i++) {
+		git_buf gb = GIT_BUF_INIT;
+
+		if (cfg && !git_config_get_string_buf(&gb, cfg, keys[i].name))
+			url = xstrdup(gb.ptr);
+		git_buf_dispose(&gb);
+		if (!url && text)
+			url = vcs_lfs_config_get(text, len, keys[i].section,
+						 keys[i].sub, keys[i].key);
+		if (url && !*url) {
+			free(url);
+			url = NULL;
+		}
+	}
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_config_free(cfg);
+	return url;
+}
+
+/* A local remote's own LFS objects (a bare repository's or a work
+ * tree's), as git-lfs's standalone transfer reads them. */
+static void lfs_local_stores(struct vcs_lfs_fetch *f, const char *url)
+{
+	struct vcs_url u;
+
+	vcs_url_parse(&u, url);
+	if (u.local) {
+		char *path = strncmp(url, "file://", 7)
+				     ? xstrdup(url)
+				     : xasprintf("/%s", u.path);
+
+		svec_pushf(&f->stores, "%s/lfs/objects", path);
+		svec_pushf(&f->stores, "%s/.git/lfs/objects", path);
+		free(path);
+	}
+	vcs_url_release(&u);
+}
+
+/*
+ * Replace the LFS pointer files of `workdir`, a work tree of commit `c`
+ * of `repo` (whose attributes say which paths are LFS files), with their
+ * content.  The cache is the LFS directory of info's repository (the
+ * mirror, or a local repository's common directory).  Warnings show
+ * paths after `prefix` (a submodule's path).
+ */
+static void lfs_smudge(git_repository *repo, git_commit *c,
+		       const struct vcs_info *info, const char *workdir,
+		       const struct vcs_remote_opts *ropts, const char *prefix,
+		       struct vcs_lfs_report *rep)
+{
+	struct vcs_lfs_fetch f = VCS_LFS_FETCH_INIT;
+	struct lfs_scan s = { repo, GIT_ATTR_OPTIONS_INIT, workdir, &f,
+			      BUF_INIT };
+	git_repository *src = NULL;
+	git_tree *tree = NULL;
+	const char *url = info->url ? info->url : info->origin_url;
+	char *server = NULL;
+	int gerr;
+
+	s.ao.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT;
+	git_oid_cpy(&s.ao.attr_commit_id, git_commit_id(c));
+	gerr = git_commit_tree(&tree, c);
+	if (!gerr)
+		gerr = git_tree_walk(tree, GIT_TREEWALK_PRE, lfs_visit, &s);
+	if (gerr < 0) {
+		svec_pushf(&rep->warnings,
+			   "Git LFS: cannot look for pointer files: %s",
+			   vcs_git_text());
+		goto out;
+	}
+	if (!f.n)
+		goto out;
+	f.workdir = workdir;
+	f.prefix = prefix;
+	f.lock_timeout = ropts ? ropts->lock_timeout : 0;
+	if (git_repository_open_ext(&src, info->gitdir,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		src = NULL;
+	f.dir = fs_join(src && !info->url ? git_repository_commondir(src)
+					  : info->gitdir,
+			"lfs");
+	if (url)
+		lfs_local_stores(&f, url);
+	if (!info->url && url && ropts && ropts->cache_root) {
+		char *mirror = vcs_mirror_path(ropts->cache_root, url);
+
+		svec_pushf(&f.stores, "%s/lfs/objects", mirror);
+		free(mirror);
+	}
+	server = lfs_url(src, repo, c);
+	vcs_lfs_fetch_endpoint(&f, server, url, ropts);
+	vcs_lfs_fetch_run(&f, rep);
+out:
+	vcs_lfs_fetch_release(&f);
+	buf_release(&s.path);
+	git_tree_free(tree);
+	git_repository_free(src);
+	free(server);
+}
+
+/* LFS content for a new workspace; warnings to the log without a report. */
+static void checkout_lfs(git_repository *repo, git_commit *c,
+			 const struct vcs_info *info, const char *workspace,
+			 const struct vcs_remote_opts *ropts,
+			 const char *prefix, struct vcs_lfs_report *given)
+{
+	struct vcs_lfs_report own = VCS_LFS_REPORT_INIT;
+	struct vcs_lfs_report *rep = given ? given : &own;
+
+	lfs_smudge(repo, c, info, workspace, ropts, prefix, rep);
+	for (size_t i = 0; !given && i < own.warnings.n; i++)
+		log_warn("%s", own.warnings.v[i]);
+	vcs_lfs_report_release(&own);
+}
+
+int vcs_lfs_smudge(const struct vcs_info *info, const char *tree,
+		   const struct vcs_remote_opts *ropts,
+		   struct vcs_lfs_report *rep)
+{
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	git_oid oid;
+	char *dotgit = fs_join(tree, ".git");
+	const char *at = fs_is_dir(dotgit) ? tree : info->gitdir;
+	int gerr, err = 0;
+
+	vcs_git_setup();
+	gerr = git_repository_open_ext(&repo, at, GIT_REPOSITORY_OPEN_NO_SEARCH,
+				       NULL);
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "cannot open '%s'", at);
+		goto out;
+	}
+	gerr = git_oid_fromstr(&oid, info->commit);
+	if (!gerr)
+		gerr = git_commit_lookup(&c, repo, &oid);
+	if (gerr < 0) {
+		err = vcs_git_fail(gerr, "no commit %s in '%s'", info->commit,
+				   at);
+		goto out;
+	}
+	lfs_smudge(repo, c, info, tree, ropts, "", rep);
+out:
+	git_commit_free(c);
+	git_repository_free(repo);
+	free(dotgit);
+	return err;
+}
 
 /* ---- workspaces ---------------------------------------------------------- */
 
@@ -34,7 +267,9 @@ static int set_origin(git_repository *repo, const char *url)
 }
 
 static int checkout_submodules(git_repository *repo, const char *url,
-			       const struct vcs_remote_opts *ropts, int level);
+			       const struct vcs_remote_opts *ropts,
+			       const struct vcs_checkout_opts *copts,
+			       const char *prefix, int level);
 
 struct sm_names {
 	struct svec names;
@@ -113,19 +348,37 @@ static int clone_submodule(git_repository *repo, const char *name,
 	return err;
 }
 
+/* Git LFS content in submodule `sub` (at `id`, from the mirror of
+ * `si`), as `git submodule update` gives it with git-lfs installed. */
+static void submodule_lfs(git_repository *sub, const git_oid *id,
+			  const struct vcs_info *si,
+			  const struct vcs_remote_opts *ropts,
+			  const struct vcs_checkout_opts *copts,
+			  const char *prefix)
+{
+	git_commit *c = NULL;
+
+	if (!git_commit_lookup(&c, sub, id) && git_repository_workdir(sub))
+		checkout_lfs(sub, c, si, git_repository_workdir(sub), ropts,
+			     prefix, copts->lfs_report);
+	git_commit_free(c);
+}
+
 /* Check out submodule `name` of `repo`, whose URL is `parent_url`, from
- * its own mirror, then its submodules. */
+ * its own mirror, then its submodules.  `prefix` is the path of `repo`
+ * in the workspace ("" or "sub/"). */
 static int checkout_one_submodule(git_repository *repo, const char *parent_url,
 				  const char *name,
 				  const struct vcs_remote_opts *ropts,
-				  int level)
+				  const struct vcs_checkout_opts *copts,
+				  const char *prefix, int level)
 {
 	git_submodule *sm = NULL;
 	git_repository *sub = NULL;
 	struct vcs_info si = VCS_INFO_INIT;
 	struct vcs_ref ref = { VCS_REF_COMMIT, NULL, 0, NULL };
 	char hex[GIT_OID_HEXSZ + 1];
-	char *url = NULL;
+	char *url = NULL, *path = NULL;
 	const git_oid *id;
 	int gerr, err = 0;
 
@@ -142,18 +395,25 @@ static int checkout_one_submodule(git_repository *repo, const char *parent_url,
 		err = err_wrap(err, "submodule '%s'", name);
 	if (!err)
 		err = clone_submodule(repo, name, si.gitdir, url, ropts, &sub);
+	path = xasprintf("%s%s/", prefix, git_submodule_path(sm));
+	if (!err && copts->lfs)
+		submodule_lfs(sub, id, &si, ropts, copts, path);
 	if (!err)
-		err = checkout_submodules(sub, url, ropts, level + 1);
+		err = checkout_submodules(sub, url, ropts, copts, path,
+					  level + 1);
 out:
 	vcs_info_release(&si);
 	git_repository_free(sub);
 	git_submodule_free(sm);
+	free(path);
 	free(url);
 	return err;
 }
 
 static int checkout_submodules(git_repository *repo, const char *url,
-			       const struct vcs_remote_opts *ropts, int level)
+			       const struct vcs_remote_opts *ropts,
+			       const struct vcs_checkout_opts *copts,
+			       const char *prefix, int level)
 {
 	struct sm_names n = { SVEC_INIT };
 	int err = 0, gerr;
@@ -168,7 +428,7 @@ static int checkout_submodules(git_repository *repo, const char *url,
 		err = vcs_git_fail(gerr, "cannot list the submodules");
 	for (size_t i = 0; !err && i < n.names.n; i++)
 		err = checkout_one_submodule(repo, url, n.names.v[i], ropts,
-					     level);
+					     copts, prefix, level);
 	svec_release(&n.names);
 	return err;
 }
@@ -340,6 +600,9 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 	if (err < 0)
 		goto out;
 	vcs_unlock(&lfd);
+	if (copts && copts->lfs && !copts->git_only)
+		checkout_lfs(repo, c, info, workspace, ropts, "",
+			     copts->lfs_report);
 	if (copts && copts->tarball) {
 		/* what a tarball of the commit holds: the files, no .git */
 		git_repository_free(repo);
@@ -347,7 +610,7 @@ int vcs_checkout(const struct vcs_info *info, const char *workspace,
 		err = rm_git_dir(workspace);
 	} else if (copts && copts->submodules && !copts->git_only) {
 		err = checkout_submodules(repo, url ? url : info->workdir,
-					  ropts, 0);
+					  ropts, copts, "", 0);
 	}
 out:
 	vcs_unlock(&lfd);

@@ -47,6 +47,10 @@ int vcs_dir_sink_entry(void *payload, const struct vcs_entry *e);
 /* The lock file of a mirror: "<mirror>.lock". */
 char *vcs_lock_path(const char *mirror);
 
+/* The https token: opts->token, else $FERRY_GIT_TOKEN, else $GITHUB_TOKEN
+ * (empty ones skipped); NULL when none.  `opts` may be NULL. */
+const char *vcs_token(const struct vcs_remote_opts *opts);
+
 /* Replace every occurrence of the secret `s` in `b` with "***". */
 struct buf;
 void vcs_scrub(struct buf *b, const char *s);

@@ -64,9 +64,7 @@ static void remote_init(struct remote *r, const char *url,
 	r->url = url;
 	r->safe_url = vcs_url_redact(url);
 	vcs_url_parse(&r->parts, url);
-	r->token = opts->token ? opts->token : env_nonempty("FERRY_GIT_TOKEN");
-	if (!r->token)
-		r->token = env_nonempty("GITHUB_TOKEN");
+	r->token = vcs_token(opts);
 	r->prog.url = r->safe_url;
 }
 

@@ -592,6 +592,22 @@ int vcs_export_dir(const char *dir, const char *dest, unsigned flags)
 	return err;
 }
 
+const char *vcs_token(const struct vcs_remote_opts *opts)
+{
+	static const char *const names[] = { "FERRY_GIT_TOKEN",
+					     "GITHUB_TOKEN" };
+
+	if (opts && opts->token)
+		return opts->token;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const char *v = getenv(names[i]);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
 void vcs_scrub(struct buf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -620,6 +636,7 @@ void vcs_checkout_opts_from_git(struct vcs_checkout_opts *o,
 	const struct val *sub = val_map_get(git, "submodules");
 	const struct val *crlf = val_map_get(git, "autocrlf");
 	const struct val *links = val_map_get(git, "symlinks");
+	const struct val *lfs = val_map_get(git, "lfs_skip_smudge");
 	const char *strategy = val_text(val_map_get(git, "strategy"));
 
 	memset(o, 0, sizeof(*o));
@@ -631,4 +648,5 @@ void vcs_checkout_opts_from_git(struct vcs_checkout_opts *o,
 	if (links && links->type == VAL_BOOL)
 		o->symlinks = links->b ? "true" : "false";
 	o->tarball = strategy && !strcmp(strategy, "tarball");
+	o->lfs = !(lfs && lfs->type == VAL_BOOL && lfs->b);
 }
