@@ -26,8 +26,8 @@ void test_vcs_lfs__pointer_valid(void)
 		{ "version https://hawser.github.com/spec/v1\noid sha256:" OID
 		  "\nsize 0\n",
 		  0, false },
-		{ V1 "ext-0-foo sha256:" OID "\noid sha256:" OID "\nsize 7\n", 7,
-		  true },
+		{ V1 "ext-0-foo sha256:" OID "\noid sha256:" OID "\nsize 7\n",
+		  7, true },
 		/* unknown keys are kept out of the way, in order */
 		{ V1 "a-key x\noid sha256:" OID "\nsize 1\nzz.top yes\n", 1,
 		  false },
@@ -60,17 +60,17 @@ void test_vcs_lfs__pointer_invalid(void)
 		"\nsize 1\n",
 		V1 "size 12\noid sha256:" OID "\n", /* wrong order */
 		V1 "oid sha256:" OID "\noid sha256:" OID "\nsize 1\n",
-		V1 "oid sha256:" OID "\n",		      /* no size */
-		V1 "size 12\n",				      /* no oid */
-		V1 "oid sha256:" OID "\nsize -1\n",	      /* negative */
-		V1 "oid sha256:" OID "\nsize 012\n",	      /* leading zero */
-		V1 "oid sha256:" OID "\nsize 1e3\n",	      /* not decimal */
+		V1 "oid sha256:" OID "\n",	     /* no size */
+		V1 "size 12\n",			     /* no oid */
+		V1 "oid sha256:" OID "\nsize -1\n",  /* negative */
+		V1 "oid sha256:" OID "\nsize 012\n", /* leading zero */
+		V1 "oid sha256:" OID "\nsize 1e3\n", /* not decimal */
 		V1 "oid sha256:" OID "\nsize 9223372036854775808\n",
 		V1 "oid sha256:" OID "\nsize 99999999999999999999\n",
-		V1 "oid sha1:" OID "\nsize 1\n",	      /* other hash */
-		V1 "oid sha256:" OID "0\nsize 1\n",	      /* 65 digits */
+		V1 "oid sha1:" OID "\nsize 1\n",    /* other hash */
+		V1 "oid sha256:" OID "0\nsize 1\n", /* 65 digits */
 		V1 "oid sha256:4D7A214614AB2935C943F9E0FF69D22EADBB8F32B1258DAA"
-		   "A5E2CA24D17E2393\nsize 1\n", /* upper case */
+		   "A5E2CA24D17E2393\nsize 1\n",     /* upper case */
 		V1 "oid sha256:" OID "\n\nsize 1\n", /* blank line */
 		V1 "oid sha256:" OID "\nsize 1\ngarbage\n",
 		V1 "oid sha256:" OID "\nsize 1\nversion x\n",
@@ -144,10 +144,9 @@ void test_vcs_lfs__config_get(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *got = vcs_lfs_config_get(cases[i].text,
-					       strlen(cases[i].text),
-					       cases[i].section, cases[i].sub,
-					       cases[i].name);
+		char *got = vcs_lfs_config_get(
+			cases[i].text, strlen(cases[i].text), cases[i].section,
+			cases[i].sub, cases[i].name);
 
 		if (cases[i].want)
 			check_str(got, cases[i].want);
@@ -162,15 +161,18 @@ void test_vcs_lfs__endpoint(void)
 	static const struct {
 		const char *remote, *want;
 	} cases[] = {
-		{ "https://github.com/o/r", "https://github.com/o/r.git/info/lfs" },
+		{ "https://github.com/o/r",
+		  "https://github.com/o/r.git/info/lfs" },
 		{ "https://github.com/o/r.git",
 		  "https://github.com/o/r.git/info/lfs" },
-		{ "https://github.com/o/r/", "https://github.com/o/r.git/info/lfs" },
+		{ "https://github.com/o/r/",
+		  "https://github.com/o/r.git/info/lfs" },
 		{ "https://u:secret@h:8443/o/r.git",
 		  "https://h:8443/o/r.git/info/lfs" },
 		{ "http://127.0.0.1:8080/acme/x.git",
 		  "http://127.0.0.1:8080/acme/x.git/info/lfs" },
-		{ "git@github.com:o/r.git", "https://github.com/o/r.git/info/lfs" },
+		{ "git@github.com:o/r.git",
+		  "https://github.com/o/r.git/info/lfs" },
 		{ "ssh://git@host:2222/o/r", "https://host/o/r.git/info/lfs" },
 		{ "git://host:9418/o/r.git", "https://host/o/r.git/info/lfs" },
 		{ "https://[::1]:8080/o/r.git",
@@ -250,10 +252,12 @@ void test_vcs_lfs__batch_parse(void)
 		" \"expires_in\": 60}}},"
 		"{\"oid\": \"" OID "\", \"size\": 1, \"error\": {\"code\": 404,"
 		" \"message\": \"Object\\ndoes not exist\"}},"
-		"{\"oid\": \"" OID "\", \"size\": 1, \"actions\": {\"download\":"
+		"{\"oid\": \"" OID
+		"\", \"size\": 1, \"actions\": {\"download\":"
 		" {\"href\": \"https://d/y\", \"header\": {\"X\": \"a\\r\\nB: "
 		"c\"}}}},"
-		"{\"oid\": \"" OID "\", \"size\": 1, \"actions\": {\"download\":"
+		"{\"oid\": \"" OID
+		"\", \"size\": 1, \"actions\": {\"download\":"
 		" {\"href\": \"file:///etc/passwd\"}}},"
 		"{\"oid\": \"" OID "\", \"size\": 1},"
 		"{\"oid\": \"short\", \"size\": 1},"
@@ -372,8 +376,8 @@ void test_vcs_lfs__fetch_from_stores(void)
 	put_object("cache/objects", "good content\n", &good);
 	put_object("store/objects", "from the store\n", &other);
 	put_object("cache/objects", "will be broken\n", &bad);
-	corrupt = xasprintf("cache/objects/%.2s/%.2s/%s", bad.oid,
-			    bad.oid + 2, bad.oid);
+	corrupt = xasprintf("cache/objects/%.2s/%.2s/%s", bad.oid, bad.oid + 2,
+			    bad.oid);
 	fs_write_file(corrupt, "will be Broken\n", 15, 0644);
 	crypto_digest_hex(CRYPTO_SHA256, "nowhere", 7, gone.oid);
 	gone.size = 7;
