@@ -4,6 +4,7 @@
 #include "compat.h"
 
 struct buf;
+struct svec;
 struct val;
 
 /*
@@ -49,6 +50,8 @@ struct job_info {
 	size_t nsettings;
 	const struct script_var *env; /* .travis.yml env, in order */
 	size_t nenv;
+	/* lines for the git.checkout fold (Git LFS's outcome), or NULL */
+	const struct svec *checkout_notes;
 };
 
 /* Generate the script for `job` (a normalised job config map). */

@@ -354,6 +354,8 @@ struct vcs_lfs_report {
 void vcs_lfs_report_release(struct vcs_lfs_report *r);
 /* Append "Git LFS: 3 files (12.4 MiB), 1 downloaded, 2 from the cache". */
 void vcs_lfs_summary(const struct vcs_lfs_report *r, struct buf *out);
+/* Push the summary (when there were LFS files) and the warnings. */
+void vcs_lfs_notes(const struct vcs_lfs_report *r, struct svec *out);
 
 /*
  * The same for `tree`, the top of an export of info's commit made by

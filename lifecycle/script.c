@@ -9,6 +9,7 @@
 #include "error.h"
 #include "lang.h"
 #include "script.h"
+#include "svec.h"
 #include "val.h"
 #include "xalloc.h"
 
@@ -328,6 +329,10 @@ static void emit_checkout(struct buf *out, const struct val *job,
 		return;
 	}
 	buf_addstr(out, "travis_fold start git.checkout\n");
+	/* as travis-build: git-lfs in the job leaves pointers alone too */
+	if (val_is(val_map_get(git, "lfs_skip_smudge"), VAL_BOOL) &&
+	    val_map_get(git, "lfs_skip_smudge")->b)
+		buf_addstr(out, "export GIT_LFS_SKIP_SMUDGE=1\n");
 	{
 		struct buf t = BUF_INIT;
 
@@ -348,6 +353,13 @@ static void emit_checkout(struct buf *out, const struct val *job,
 		buf_add_shquote(out, t.ptr);
 		buf_addch(out, '\n');
 		buf_release(&t);
+	}
+	/* what the checkout had to say (Git LFS), as git's output on Travis */
+	for (size_t i = 0; info->checkout_notes && i < info->checkout_notes->n;
+	     i++) {
+		buf_addstr(out, "echo ");
+		buf_add_shquote(out, info->checkout_notes->v[i]);
+		buf_addch(out, '\n');
 	}
 	if (val_text(val_map_get(git, "sparse_checkout")))
 		emit_echo(out, YELLOW,

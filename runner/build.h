@@ -9,6 +9,7 @@ struct config_fetcher;
 struct ferryconf;
 struct val;
 struct vcs_info;
+struct vcs_lfs_report;
 
 #include "cli.h"
 
@@ -22,6 +23,7 @@ struct build_input {
 	struct ferryconf *conf;
 	const struct vcs_info *vcs;
 	const char *workspace;		      /* the files to build */
+	const struct svec *checkout_notes;    /* for the job log, or NULL */
 	const char *config_path;	      /* its .travis.yml */
 	const char *config_name;	      /* for messages */
 	const struct config_fetcher *fetcher; /* imports, or NULL */
@@ -101,7 +103,18 @@ struct build_outcome {
 int build_run(const struct build_input *in, struct build_outcome *out);
 struct val *build_request(const struct build_input *in);
 void build_signals(void);
-int build_local_workspace(const char *dir, bool dirty, struct vcs_info *info,
-			  char **tmp_out, char **workspace_out);
+/*
+ * The workspace of `ferry run` for the checkout containing `dir`: an
+ * export of HEAD (with `dirty`, the work tree) with a .git and Git LFS
+ * content; what the checkout has to say for the job log is pushed to
+ * `notes`.  A directory that is not in a repository is the workspace.
+ */
+int build_local_workspace(const char *dir, bool dirty,
+			  const struct ferryconf *conf, struct vcs_info *info,
+			  struct svec *notes, char **tmp_out,
+			  char **workspace_out);
+/* The Git LFS outcome of a checkout on stderr: the summary line (when
+ * there were LFS files and not `quiet`) and every warning. */
+void build_lfs_report(const struct vcs_lfs_report *r, bool quiet);
 
 #endif

@@ -57,7 +57,7 @@ static const char usage[] =
 	"                    FERRY_GIT_TOKEN, then GITHUB_TOKEN)\n"
 	"  --ssh-key FILE    ssh private key (default: the agent, ~/.ssh/id_*)\n"
 	"  --cache DIR       mirror cache (default <data_dir>/git)\n"
-	"  --quiet           no clone progress\n"
+	"  --quiet           no clone progress, no Git LFS summary\n"
 	"  and the options of `ferry run`: --list --job N -j N --env K=V\n"
 	"  --image I --network M --keep --plain --deploy-dry-run --log-dir D\n"
 	"  --config F --timeout-silence D --timeout-hard D --log-max S --json\n"
@@ -126,6 +126,8 @@ int cmd_build(int argc, char **argv)
 	struct vcs_ref ref = { .kind = VCS_REF_DEFAULT };
 	struct vcs_remote_opts ro = { 0 };
 	struct vcs_checkout_opts copts;
+	struct vcs_lfs_report lfs = VCS_LFS_REPORT_INIT;
+	struct svec notes = SVEC_INIT;
 	struct vcs_importer importer = { 0 };
 	struct config_fetcher fetcher;
 	struct progress prog = { .tty = isatty(2) };
@@ -218,10 +220,13 @@ int cmd_build(int argc, char **argv)
 	ws = fs_join(tmp, "workspace");
 	ro.progress = NULL;
 	checkout_opts(&copts, &info);
+	copts.lfs_report = &lfs;
 	if (vcs_checkout(&info, ws, &ro, &copts) < 0) {
 		rc = cli_error(EXIT_ERRORED);
 		goto out;
 	}
+	build_lfs_report(&lfs, quiet);
+	vcs_lfs_notes(&lfs, &notes);
 	cfg = fs_join(ws, ".travis.yml");
 	if (!fs_exists(cfg)) {
 		fprintf(stderr, "ferry: %s has no .travis.yml at %.12s\n", url,
@@ -250,6 +255,7 @@ int cmd_build(int argc, char **argv)
 	vcs_config_fetcher(&fetcher, &importer);
 	in.vcs = &info;
 	in.workspace = ws;
+	in.checkout_notes = &notes;
 	in.config_path = cfg;
 	in.config_name = ".travis.yml";
 	in.fetcher = &fetcher;
@@ -273,6 +279,8 @@ out:
 	free(cfg);
 	free(cache_dir);
 	vcs_info_release(&info);
+	vcs_lfs_report_release(&lfs);
+	svec_release(&notes);
 	build_input_release(&in);
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include "jobprep.h"
 #include "joblog.h"
 #include "json.h"
+#include "loader.h"
 #include "matrix.h"
 #include "msg.h"
 #include "secrets.h"
@@ -393,6 +394,7 @@ int build_run(const struct build_input *in, struct build_outcome *outcome)
 		po.settings = settings;
 		po.nsettings = in->env_names.n;
 		po.workspace = in->workspace;
+		po.checkout_notes = in->checkout_notes;
 		po.network = in->network;
 		po.log_silence = in->log_silence;
 		po.hard_limit = in->hard_limit;
@@ -619,6 +621,7 @@ int cmd_run(int argc, char **argv)
 	struct vcs_info info = VCS_INFO_INIT;
 	struct vcs_importer importer = { 0 };
 	struct config_fetcher fetcher;
+	struct svec notes = SVEC_INIT;
 	char *tmp = NULL, *workspace = NULL, *cfgpath = NULL;
 	char dir[PATH_MAX];
 	bool dirty = false;
@@ -657,7 +660,8 @@ int cmd_run(int argc, char **argv)
 		rc = cli_error(EXIT_ERRORED);
 		goto out;
 	}
-	rc = build_local_workspace(dir, dirty, &info, &tmp, &workspace);
+	rc = build_local_workspace(dir, dirty, in.conf, &info, &notes, &tmp,
+				   &workspace);
 	if (rc != EXIT_OK)
 		goto out;
 	cfgpath = fs_join(workspace, ".travis.yml");
@@ -671,6 +675,7 @@ int cmd_run(int argc, char **argv)
 	vcs_config_fetcher(&fetcher, &importer);
 	in.vcs = &info;
 	in.workspace = workspace;
+	in.checkout_notes = &notes;
 	in.config_path = cfgpath;
 	in.config_name = ".travis.yml";
 	in.fetcher = info.gitdir ? &fetcher : NULL;
@@ -683,6 +688,7 @@ out:
 	}
 	free(workspace);
 	free(cfgpath);
+	svec_release(&notes);
 	vcs_info_release(&info);
 	build_input_release(&in);
 	return rc;
@@ -768,8 +774,59 @@ void build_input_release(struct build_input *in)
 	svec_release(&in->env_values);
 }
 
-int build_local_workspace(const char *dir, bool dirty, struct vcs_info *info,
-			  char **tmp_out, char **workspace_out)
+void build_lfs_report(const struct vcs_lfs_report *r, bool quiet)
+{
+	struct buf b = BUF_INIT;
+
+	if (r->files && !quiet) {
+		vcs_lfs_summary(r, &b);
+		fprintf(stderr, "ferry: %s\n", b.ptr);
+	}
+	for (size_t i = 0; i < r->warnings.n; i++)
+		fprintf(stderr, "ferry: warning: %s\n", r->warnings.v[i]);
+	buf_release(&b);
+}
+
+/*
+ * Git LFS content in `tree`, the export of a local checkout, as a clone
+ * on Travis has it, unless the .travis.yml in `workspace` sets
+ * git.lfs_skip_smudge.
+ */
+static void local_lfs(const struct vcs_info *info, const char *tree,
+		      const char *workspace, const struct ferryconf *conf,
+		      struct svec *notes)
+{
+	struct vcs_lfs_report rep = VCS_LFS_REPORT_INIT;
+	struct vcs_remote_opts ro = { 0 };
+	struct vcs_checkout_opts co;
+	struct travis_config *c = NULL;
+	struct config_opts opts = { .no_imports = true };
+	struct buf text = BUF_INIT;
+	char *cfg = fs_join(workspace, ".travis.yml");
+	char *cache = ferryconf_dir(conf, "git", false);
+
+	buf_set_limit(&text, LOADER_MAX_BYTES);
+	if (!fs_read_file(&text, cfg) &&
+	    !config_load_text(&c, ".travis.yml", text.ptr, text.len, &opts))
+		vcs_checkout_opts_from_git(&co, val_map_get(c->config, "git"));
+	else
+		vcs_checkout_opts_from_git(&co, NULL);
+	ro.cache_root = cache;
+	if (co.lfs && vcs_lfs_smudge(info, tree, &ro, &rep) < 0)
+		fprintf(stderr, "ferry: warning: Git LFS: %s\n", err_msg());
+	build_lfs_report(&rep, false);
+	vcs_lfs_notes(&rep, notes);
+	vcs_lfs_report_release(&rep);
+	config_free(c);
+	buf_release(&text);
+	free(cache);
+	free(cfg);
+}
+
+int build_local_workspace(const char *dir, bool dirty,
+			  const struct ferryconf *conf, struct vcs_info *info,
+			  struct svec *notes, char **tmp_out,
+			  char **workspace_out)
 {
 	char *tmp = NULL;
 	int err = vcs_local_info(info, dir);
@@ -814,6 +871,7 @@ int build_local_workspace(const char *dir, bool dirty, struct vcs_info *info,
 					"ferry: warning: the workspace has no "
 					".git: %s\n",
 					err_msg());
+			local_lfs(info, dest, *workspace_out, conf, notes);
 			if (*sub) {
 				/* the project is the subdirectory */
 				char *slug = xasprintf("%s", fs_basename(dir));

@@ -139,6 +139,7 @@ int job_prep_init(struct job_prep *p, const struct val *plan_job,
 	s->info.env = sj->env;
 	s->info.nenv = sj->nenv;
 	s->info.no_checkout = clone && clone->type == VAL_BOOL && !clone->b;
+	s->info.checkout_notes = o->checkout_notes;
 	s->info.cache_enabled =
 		cache_conf_enabled(s->cache_conf) && cache_wanted(s->config);
 	return err;

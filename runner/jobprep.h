@@ -44,9 +44,10 @@ struct job_prep_opts {
 	bool fork;			/* a pull request from a fork */
 	const struct val *build_config; /* names undecryptable values */
 	const char *workspace;
-	const char *network;	      /* NULL: conf->network */
-	long log_silence, hard_limit; /* 0: conf's */
-	size_t log_max;		      /* 0: conf's */
+	const struct svec *checkout_notes; /* for the git.checkout fold */
+	const char *network;		   /* NULL: conf->network */
+	long log_silence, hard_limit;	   /* 0: conf's */
+	size_t log_max;			   /* 0: conf's */
 };
 
 struct job_prep {

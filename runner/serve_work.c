@@ -11,6 +11,7 @@
 
 #include <time.h>
 
+#include "buf.h"
 #include "error.h"
 #include "ferryconf.h"
 #include "fs.h"
@@ -129,6 +130,7 @@ struct job_run_ctx {
 	struct vcs_info info;
 	const char *workspace, *log_path;
 	struct serve_running *flag;
+	const struct svec *notes; /* the checkout's, for the job log */
 	char run_id[64];
 };
 
@@ -151,6 +153,7 @@ static void run_checked_out(struct job_run_ctx *c, struct job_result *res)
 	po.build_number = text_of(c->build, "number");
 	po.web_host = host;
 	po.workspace = c->workspace;
+	po.checkout_notes = c->notes;
 	/* secrets.h: a pull request from a fork gets no secret */
 	po.fork = flag_of(c->build, "fork");
 	po.head_slug = val_strv(val_map_get(c->build, "head_slug"));
@@ -181,6 +184,20 @@ static void log_failure(const char *path, const char *what)
 	free(text);
 }
 
+/* The Git LFS outcome of a job's checkout, in the diagnostic log. */
+static void log_lfs(int64_t id, const struct vcs_lfs_report *r)
+{
+	struct buf b = BUF_INIT;
+
+	if (r->files) {
+		vcs_lfs_summary(r, &b);
+		log_info("job %lld: %s", (long long)id, b.ptr);
+	}
+	for (size_t i = 0; i < r->warnings.n; i++)
+		log_warn("job %lld: %s", (long long)id, r->warnings.v[i]);
+	buf_release(&b);
+}
+
 static void run_job(struct serve *s, const struct val *job,
 		    const struct val *build)
 {
@@ -188,6 +205,8 @@ static void run_job(struct serve *s, const struct val *job,
 	struct job_result res = { JOB_ERRORED, -1 };
 	struct vcs_remote_opts ro = { 0 };
 	struct vcs_checkout_opts co;
+	struct vcs_lfs_report lfs = VCS_LFS_REPORT_INIT;
+	struct svec notes = SVEC_INIT;
 	const struct val *git = val_map_get(val_map_get(job, "config"), "git");
 	int64_t id = strtoll(text_of(job, "id"), NULL, 10);
 	char *ws = xasprintf("%s/%lld", s->work_dir, (long long)id);
@@ -205,10 +224,14 @@ static void run_job(struct serve *s, const struct val *job,
 	ro.cache_root = s->git_dir;
 	ro.token = s->conf.token;
 	vcs_checkout_opts_from_git(&co, git);
+	co.lfs_report = &lfs;
 	if (vcs_checkout(&c.info, ws, &ro, &co) < 0) {
 		res.reason = xasprintf("cannot check out: %s", err_msg());
 		log_failure(log_path, res.reason);
 	} else {
+		log_lfs(id, &lfs);
+		vcs_lfs_notes(&lfs, &notes);
+		c.notes = &notes;
 		run_checked_out(&c, &res);
 	}
 	state = job_state_name(res.state);
@@ -224,6 +247,8 @@ static void run_job(struct serve *s, const struct val *job,
 	fs_rm_rf(ws);
 	untrack(s, c.flag);
 	job_result_release(&res);
+	vcs_lfs_report_release(&lfs);
+	svec_release(&notes);
 	vcs_info_release(&c.info);
 	free(ws);
 	free(log_path);

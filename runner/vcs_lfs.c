@@ -667,3 +667,16 @@ void vcs_lfs_summary(const struct vcs_lfs_report *r, struct buf *out)
 		buf_addf(out, ", %zu left as pointer%s", r->kept,
 			 r->kept == 1 ? "" : "s");
 }
+
+void vcs_lfs_notes(const struct vcs_lfs_report *r, struct svec *out)
+{
+	struct buf b = BUF_INIT;
+
+	if (r->files) {
+		vcs_lfs_summary(r, &b);
+		svec_push(out, b.ptr);
+	}
+	for (size_t i = 0; i < r->warnings.n; i++)
+		svec_push(out, r->warnings.v[i]);
+	buf_release(&b);
+}
