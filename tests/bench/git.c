@@ -27,10 +27,13 @@
  *   bench-git read [OPTS] CACHE URL PATH [REV]
  *   bench-git import [OPTS] CACHE URL|--local=DIR TEMPLATE REPO PATH [REF]
  *   bench-git hold CACHE URL SECONDS       (hold the mirror's write lock)
+ *   bench-git lfs-export [OPTS] CACHE DIR DEST   (as `ferry run`: export,
+ *                                          .git attached, LFS content)
  *
  * OPTS: --branch=B --tag=T --commit=SHA --pr=N --base=B --token=T
  *       --user=U --ssh-key=K --accept-unknown --lock-timeout=S
- *       --no-submodules --progress --worktree
+ *       --no-submodules --progress --worktree --lfs (Git LFS content;
+ *       the outcome as lfs_* keys)
  */
 
 struct args {
@@ -40,6 +43,7 @@ struct args {
 	bool progress;
 	bool dirty;
 	bool worktree;
+	bool lfs;
 	const char *local;
 	const char *pos[8];
 	int npos;
@@ -206,6 +210,8 @@ static int parse(struct args *a, int argc, char **argv)
 			a->dirty = true;
 		} else if (!strcmp(s, "--worktree")) {
 			a->worktree = true;
+		} else if (!strcmp(s, "--lfs")) {
+			a->lfs = true;
 		} else if (s[0] == '-' && s[1] == '-') {
 			fprintf(stderr, "bench-git: unknown option '%s'\n", s);
 			return -1;
@@ -224,11 +230,30 @@ static int need(const struct args *a, int n, const char *usage)
 	return -1;
 }
 
+static void print_lfs(const struct vcs_lfs_report *r)
+{
+	struct buf b = BUF_INIT;
+
+	vcs_lfs_summary(r, &b);
+	printf("lfs_files=%zu\nlfs_bytes=%llu\nlfs_downloaded=%zu\n"
+	       "lfs_cached=%zu\nlfs_kept=%zu\n",
+	       r->files, (unsigned long long)r->bytes, r->downloaded, r->cached,
+	       r->kept);
+	put("lfs_summary", b.ptr);
+	for (size_t i = 0; i < r->warnings.n; i++)
+		put("lfs_warning", r->warnings.v[i]);
+	buf_release(&b);
+}
+
 static int cmd_resolve(struct args *a, bool checkout)
 {
 	struct vcs_info info = VCS_INFO_INIT;
+	struct vcs_lfs_report lfs = VCS_LFS_REPORT_INIT;
 	struct vcs_checkout_opts co = { a->submodules };
 	int err;
+
+	co.lfs = a->lfs;
+	co.lfs_report = &lfs;
 
 	if (need(a, checkout ? 3 : 2,
 		 checkout ? "checkout [OPTS] CACHE URL WORKSPACE"
@@ -240,11 +265,39 @@ static int cmd_resolve(struct args *a, bool checkout)
 		err = vcs_checkout(&info, a->pos[2], &a->ro, &co);
 	if (err < 0) {
 		vcs_info_release(&info);
+		vcs_lfs_report_release(&lfs);
 		return fail(err);
 	}
 	print_info(&info);
+	if (a->lfs)
+		print_lfs(&lfs);
 	vcs_info_release(&info);
+	vcs_lfs_report_release(&lfs);
 	return 0;
+}
+
+static int cmd_lfs_export(struct args *a)
+{
+	struct vcs_info info = VCS_INFO_INIT;
+	struct vcs_lfs_report lfs = VCS_LFS_REPORT_INIT;
+	int err;
+
+	if (need(a, 3, "lfs-export [OPTS] CACHE DIR DEST"))
+		return 64;
+	a->ro.cache_root = a->pos[0];
+	err = vcs_local_info(&info, a->pos[1]);
+	if (!err)
+		err = vcs_export_dir(a->pos[1], a->pos[2],
+				     a->dirty ? VCS_EXPORT_DIRTY : 0);
+	if (!err)
+		err = vcs_attach_git(&info, a->pos[2]);
+	if (!err)
+		err = vcs_lfs_smudge(&info, a->pos[2], &a->ro, &lfs);
+	if (!err)
+		print_lfs(&lfs);
+	vcs_info_release(&info);
+	vcs_lfs_report_release(&lfs);
+	return err < 0 ? fail(err) : 0;
 }
 
 static int cmd_read(struct args *a)
@@ -365,20 +418,27 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "workspace")) {
 		struct vcs_info info = VCS_INFO_INIT;
+		struct vcs_lfs_report lfs = VCS_LFS_REPORT_INIT;
 		struct vcs_checkout_opts co = { a.submodules };
 
 		if (need(&a, 3, "workspace [OPTS] CACHE DIR WORKSPACE"))
 			return 64;
+		co.lfs = a.lfs;
+		co.lfs_report = &lfs;
 		a.ro.cache_root = a.pos[0];
 		err = vcs_local_info(&info, a.pos[1]);
 		if (!err)
 			err = vcs_checkout(&info, a.pos[2], &a.ro, &co);
 		if (err < 0) {
 			vcs_info_release(&info);
+			vcs_lfs_report_release(&lfs);
 			return fail(err);
 		}
 		print_info(&info);
+		if (a.lfs)
+			print_lfs(&lfs);
 		vcs_info_release(&info);
+		vcs_lfs_report_release(&lfs);
 		return 0;
 	}
 	if (!strcmp(cmd, "resolve"))
@@ -391,6 +451,8 @@ int main(int argc, char **argv)
 		return cmd_import(&a);
 	if (!strcmp(cmd, "hold"))
 		return cmd_hold(&a);
+	if (!strcmp(cmd, "lfs-export"))
+		return cmd_lfs_export(&a);
 	fprintf(stderr, "bench-git: unknown command '%s'\n", cmd);
 	return 64;
 }

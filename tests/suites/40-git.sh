@@ -13,7 +13,7 @@ pass=0
 fail=0
 pids=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids $(cat "$T/lfs.pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	[ -f "$T/gd.pid" ] && kill "$(cat "$T/gd.pid")" 2>/dev/null
 	[ -f "$T/sshd/pid" ] && kill "$(cat "$T/sshd/pid")" 2>/dev/null
 	[ -n "${SSH_AGENT_PID:-}" ] && kill "$SSH_AGENT_PID" 2>/dev/null
@@ -461,6 +461,190 @@ run "$B" checkout "$T/fcache" "file://$R/main.git" "$T/f1"
 run "$B" checkout --pr=1 "$T/fcache" "$R/main.git" "$T/f2"
 [ $rc = 0 ] && [ "$(val commit)" = "$MERGE" ] && ok "local path: pull request" ||
 	bad "local path"
+
+# ---- Git LFS ------------------------------------------------------------------
+# Pointer files written as git-lfs would commit them (no git-lfs binary
+# needed); tests/fixtures/lfs_server.py serves the repository over smart
+# HTTP and its LFS objects on the same URL, with Basic auth.
+LS="$T/lfsstore"
+LW="$T/lfswork"
+mkdir -p "$LS" "$LW/assets" "$T/lfsgit/acme"
+# lfs_put SRC DEST: SRC's content goes to the server's store, DEST is its
+# pointer; the oid is left in $oid
+lfs_put() {
+	oid=$(sha256sum "$1" | cut -d' ' -f1)
+	cp "$1" "$LS/$oid"
+	printf 'version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %s\n' \
+		"$oid" "$(wc -c <"$1" | tr -d ' ')" >"$2"
+}
+# lfs_stat PORT EXPR: a value of the server's counters (d is the JSON)
+lfs_stat() {
+	python3 -c 'import json, sys, urllib.request
+d = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_stats" % sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+# is_pointer FILE
+is_pointer() { head -n 1 "$1" | grep -q '^version https://git-lfs.github.com/spec/v1$'; }
+lfs_server() { # lfs_server NAME ARGS...: start one, print its port
+	name=$1
+	shift
+	rm -f "$T/$name.port"
+	python3 tests/fixtures/lfs_server.py --port-file "$T/$name.port" "$@" \
+		>/dev/null 2>>"$T/$name.log" &
+	echo $! >>"$T/lfs.pids"
+	i=0
+	while [ ! -s "$T/$name.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	cat "$T/$name.port"
+}
+LP2=$(lfs_server lfs2 --store "$LS")
+LDOWN=$(free_port)
+head -c 300000 /dev/urandom >"$T/big.orig"
+head -c 5000 /dev/urandom >"$T/tool.orig"
+echo "deep data" >"$T/x.orig"
+(
+	set -e
+	cd "$LW"
+	git init -q -b main
+	printf '*.bin filter=lfs diff=lfs merge=lfs -text\n' >.gitattributes
+	lfs_put "$T/big.orig" big.bin
+	lfs_put "$T/tool.orig" tool.bin
+	chmod +x tool.bin
+	# attributes of a subdirectory
+	printf '*.dat filter=lfs diff=lfs merge=lfs -text\n' >assets/.gitattributes
+	lfs_put "$T/x.orig" assets/x.dat
+	cp assets/x.dat notlfs.txt # a pointer, but not filter=lfs
+	echo plain >small.bin     # filter=lfs, but no pointer
+	git add -A && git commit -q -m "LFS files"
+	git checkout -q -b broken
+	head -c 1000 /dev/urandom >"$T/miss.orig"
+	lfs_put "$T/miss.orig" missing.bin
+	echo "$oid" >"$T/miss.oid"
+	head -c 2000 /dev/urandom >"$T/corrupt.orig"
+	lfs_put "$T/corrupt.orig" corrupt.bin
+	echo "$oid" >"$T/corrupt.oid"
+	git add -A && git commit -q -m "missing and corrupt objects"
+	git checkout -q -b custom main
+	printf '[lfs]\n\turl = "http://127.0.0.1:%s/other/place.git/info/lfs"\n' \
+		"$LP2" >.lfsconfig
+	echo custom >"$T/custom.orig"
+	lfs_put "$T/custom.orig" custom.bin
+	git add -A && git commit -q -m "another LFS server"
+	git checkout -q -b down main
+	printf '[lfs]\n\turl = http://127.0.0.1:%s/x.git/info/lfs\n' "$LDOWN" >.lfsconfig
+	echo down >"$T/down.orig"
+	lfs_put "$T/down.orig" down.bin
+	git add -A && git commit -q -m "an LFS server that is down"
+	git checkout -q main
+	git clone -q --bare . "$T/lfsgit/acme/lfs.git"
+) >"$T/lfs-fixture.log" 2>&1 || bad "LFS fixture"
+MISS=$(cat "$T/miss.oid")
+CORRUPT=$(cat "$T/corrupt.oid")
+BIG=$(sha256sum "$T/big.orig" | cut -d' ' -f1)
+LP=$(lfs_server lfs1 --store "$LS" --git-root "$T/lfsgit" \
+	--auth ferry:s3cret-token --missing "$MISS" --corrupt "$CORRUPT")
+LU="http://127.0.0.1:$LP/acme/lfs.git"
+LC="$T/lfscache"
+LCO="$LC/127.0.0.1_$LP/acme/lfs.git/lfs/objects"
+lfs_ok() { # lfs_ok WORKSPACE: the three LFS files have their content
+	cmp -s "$1/big.bin" "$T/big.orig" && cmp -s "$1/tool.bin" "$T/tool.orig" &&
+		cmp -s "$1/assets/x.dat" "$T/x.orig" && [ -x "$1/tool.bin" ] &&
+		[ ! -x "$1/big.bin" ]
+}
+
+run "$B" checkout --lfs --user=ferry --token=s3cret-token "$LC" "$LU" "$T/l1"
+if [ $rc = 0 ] && lfs_ok "$T/l1" && is_pointer "$T/l1/notlfs.txt" &&
+	[ "$(cat "$T/l1/small.bin")" = plain ] && [ "$(val lfs_files)" = 3 ] &&
+	[ "$(val lfs_downloaded)" = 3 ] && [ "$(val lfs_cached)" = 0 ] &&
+	[ "$(val lfs_summary)" = "Git LFS: 3 files (297.9 KiB), 3 downloaded, 0 from the cache" ] &&
+	[ "$(lfs_stat "$LP" 'd["downloads"]')" = 3 ] && [ "$(lfs_stat "$LP" 'd["batch"]')" = 1 ] &&
+	[ "$(lfs_stat "$LP" 'len(d["rejected"])')" = 0 ] &&
+	cmp -s "$LCO/$(echo "$BIG" | cut -c1-2)/$(echo "$BIG" | cut -c3-4)/$BIG" "$T/big.orig" &&
+	[ -z "$(ls -A "$LC/127.0.0.1_$LP/acme/lfs.git/lfs/tmp")" ]; then
+	ok "LFS: content over http with Basic auth (filter=lfs, subdirectory attributes, modes), cached"
+else bad "LFS content"; cat "$T/lfs1.log" | tail -n 5; fi
+run "$B" checkout --lfs --user=ferry --token=s3cret-token "$LC" "$LU" "$T/l2"
+[ $rc = 0 ] && lfs_ok "$T/l2" && [ "$(val lfs_cached)" = 3 ] &&
+	[ "$(val lfs_downloaded)" = 0 ] && [ "$(lfs_stat "$LP" 'd["downloads"]')" = 3 ] &&
+	[ "$(lfs_stat "$LP" 'd["batch"]')" = 1 ] &&
+	ok "LFS: a second checkout of the commit downloads nothing" || bad "LFS cache"
+run "$B" checkout --user=ferry --token=s3cret-token "$LC" "$LU" "$T/l3"
+[ $rc = 0 ] && is_pointer "$T/l3/big.bin" && [ -z "$(val lfs_files)" ] &&
+	ok "LFS: no content without the option (git.lfs_skip_smudge)" || bad "LFS skipped"
+run "$B" checkout --lfs --branch=broken --user=ferry --token=s3cret-token "$LC" "$LU" "$T/l4"
+M1=$(echo "$CORRUPT" | cut -c1-2)
+M2=$(echo "$CORRUPT" | cut -c3-4)
+if [ $rc = 0 ] && lfs_ok "$T/l4" && is_pointer "$T/l4/missing.bin" &&
+	is_pointer "$T/l4/corrupt.bin" && [ "$(val lfs_kept)" = 2 ] &&
+	[ "$(val lfs_cached)" = 3 ] &&
+	grep -q "^lfs_warning=Git LFS: 'missing.bin' (object $MISS, 1000 bytes): not on the LFS server (404: Object does not exist); the pointer file is kept$" "$T/out" &&
+	grep -q "^lfs_warning=Git LFS: 'corrupt.bin' (object $CORRUPT, 2000 bytes): the downloaded content does not match the object (its SHA-256 is [0-9a-f]*); not cached; the pointer file is kept$" "$T/out" &&
+	[ ! -e "$LCO/$M1/$M2/$CORRUPT" ] && ! grep -q s3cret "$T/out"; then
+	ok "LFS: a missing and a corrupt object: one warning each, pointers kept, nothing bad cached"
+else bad "LFS missing/corrupt"; fi
+run "$B" checkout --lfs --branch=custom --user=ferry --token=s3cret-token "$LC" "$LU" "$T/l5"
+[ $rc = 0 ] && cmp -s "$T/l5/custom.bin" "$T/custom.orig" && [ "$(val lfs_downloaded)" = 1 ] &&
+	[ "$(lfs_stat "$LP2" 'd["paths"]')" = "['/other/place.git/info/lfs/objects/batch']" ] &&
+	[ "$(lfs_stat "$LP2" 'd["auth_seen"]')" = 0 ] &&
+	ok "LFS: lfs.url of .lfsconfig honoured, no credentials for another host" ||
+	bad "LFS .lfsconfig"
+run "$B" checkout --lfs --branch=down --user=ferry --token=s3cret-token "$LC" "$LU" "$T/l6"
+[ $rc = 0 ] && is_pointer "$T/l6/down.bin" && lfs_ok "$T/l6" && [ "$(val lfs_kept)" = 1 ] &&
+	grep -q "^lfs_warning=Git LFS: 'down.bin' (object [0-9a-f]*, 5 bytes): cannot reach the LFS server: .*127.0.0.1:$LDOWN.*; the pointer file is kept$" "$T/out" &&
+	ok "LFS: an unreachable server: a warning, the pointer kept, the checkout done" ||
+	bad "LFS server down"
+# two builds at once on an empty cache: one downloads, the other waits
+before=$(lfs_stat "$LP" 'd["downloads"]')
+"$B" checkout --lfs --user=ferry --token=s3cret-token "$T/lfscache2" "$LU" "$T/lp1" >"$T/lp1.out" 2>&1 &
+p1=$!
+"$B" checkout --lfs --user=ferry --token=s3cret-token "$T/lfscache2" "$LU" "$T/lp2" >"$T/lp2.out" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+[ $r1 = 0 ] && [ $r2 = 0 ] && lfs_ok "$T/lp1" && lfs_ok "$T/lp2" &&
+	[ "$(lfs_stat "$LP" 'd["downloads"]')" = $((before + 3)) ] &&
+	ok "LFS: two builds at once download each object once" ||
+	{ bad "LFS concurrent ($r1 $r2)"; cat "$T/lp1.out" "$T/lp2.out" | grep lfs_ | head; }
+# a submodule's LFS files, from the submodule's own mirror and its cache
+(
+	set -e
+	git init -q -b main "$T/lfssuper" && cd "$T/lfssuper"
+	git -c protocol.file.allow=always submodule -q add "$T/lfsgit/acme/lfs.git" media
+	git config -f .gitmodules submodule.media.url ../lfs.git
+	git add -A && git commit -q -m "LFS in a submodule"
+	git clone -q --bare . "$T/lfsgit/acme/super.git"
+) >>"$T/lfs-fixture.log" 2>&1 || bad "LFS submodule fixture"
+run "$B" checkout --lfs --user=ferry --token=s3cret-token "$LC" \
+	"http://127.0.0.1:$LP/acme/super.git" "$T/ls1"
+[ $rc = 0 ] && lfs_ok "$T/ls1/media" && [ "$(val lfs_files)" = 3 ] &&
+	[ "$(val lfs_cached)" = 3 ] && ok "LFS: submodules too, from their mirror's cache" ||
+	bad "LFS submodule"
+# as `ferry run` does: export, .git attached, content from the checkout's
+# own .git/lfs/objects (git-lfs's store) with the server unreachable
+git clone -q "$LW" "$T/lfslocal" 2>/dev/null
+git -C "$T/lfslocal" remote set-url origin "http://127.0.0.1:$LDOWN/acme/lfs.git"
+for f in big tool x; do
+	o=$(sha256sum "$T/$f.orig" | cut -d' ' -f1)
+	d="$T/lfslocal/.git/lfs/objects/$(echo "$o" | cut -c1-2)/$(echo "$o" | cut -c3-4)"
+	mkdir -p "$d" && cp "$T/$f.orig" "$d/$o"
+done
+before=$(lfs_stat "$LP" 'd["batch"]')
+run "$B" lfs-export "$T/runcache" "$T/lfslocal" "$T/lx1"
+[ $rc = 0 ] && lfs_ok "$T/lx1" && [ "$(val lfs_cached)" = 3 ] && [ -d "$T/lx1/.git" ] &&
+	[ "$(lfs_stat "$LP" 'd["batch"]')" = "$before" ] && ! grep -q lfs_warning "$T/out" &&
+	ok "LFS (ferry run): content from the checkout's .git/lfs/objects, no server" ||
+	bad "LFS local store"
+rm -rf "$T/lfslocal/.git/lfs/objects/$(echo "$BIG" | cut -c1-2)"
+git -C "$T/lfslocal" remote set-url origin "$LU"
+FERRY_GIT_TOKEN=s3cret-token run "$B" lfs-export --user=ferry "$T/runcache" "$T/lfslocal" "$T/lx2"
+[ $rc = 0 ] && lfs_ok "$T/lx2" && [ "$(val lfs_cached)" = 2 ] && [ "$(val lfs_downloaded)" = 1 ] &&
+	cmp -s "$T/lfslocal/.git/lfs/objects/$(echo "$BIG" | cut -c1-2)/$(echo "$BIG" | cut -c3-4)/$BIG" "$T/big.orig" &&
+	ok "LFS (ferry run): a missing object downloaded with the token, kept in .git/lfs" ||
+	bad "LFS local download"
+cp "$T/big.orig" "$T/lfslocal/big.bin" # smudged by git-lfs in the work tree
+run "$B" lfs-export --dirty "$T/runcache" "$T/lfslocal" "$T/lx3"
+[ $rc = 0 ] && lfs_ok "$T/lx3" && [ "$(val lfs_files)" = 2 ] &&
+	ok "LFS (ferry run --dirty): content already in the work tree is taken as it is" ||
+	bad "LFS dirty"
 
 # ---- config imports -----------------------------------------------------------
 run "$B" import "$C" "$G/main.git" "git://127.0.0.1:$GP/%s.git" acme/other shared.yml

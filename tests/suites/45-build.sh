@@ -101,6 +101,71 @@ build optplain --branch main "$ourl" &&
 	grep -q '^GIT=no' $top/logs-opttar/*.log && grep -q '^CRLF=no' $top/logs-opttar/*.log &&
 	ok "git.autocrlf, git.symlinks and strategy: tarball change the workspace as on Travis" ||
 	{ bad "git.autocrlf/symlinks/strategy"; grep -h -E '^(CRLF|LINK|GIT)=' $top/logs-opt*/*.log | sed 's/^/      /'; }
+# Git LFS: content in the workspace as git-lfs's smudge filter gives it on
+# Travis, from tests/fixtures/lfs_server.py (the repository over smart HTTP
+# and its LFS objects at the same URL, both behind Basic auth)
+(
+	set -e
+	mkdir -p "$top/lfsstore" "$top/lfsgit/octo"
+	cd "$top/work" && git init -q -b main lfs && cd lfs
+	git config user.email t@e && git config user.name t
+	head -c 200000 /dev/urandom >"$top/asset.orig"
+	oid=$(sha256sum "$top/asset.orig" | cut -d' ' -f1)
+	cp "$top/asset.orig" "$top/lfsstore/$oid"
+	echo "$oid" >"$top/asset.oid"
+	printf '*.bin filter=lfs diff=lfs merge=lfs -text\n' >.gitattributes
+	printf 'version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize 200000\n' \
+		"$oid" >asset.bin
+	cat >.travis.yml <<'YML'
+language: shell
+script:
+  - echo "SUM $(sha256sum asset.bin | cut -c1-64)"
+  - echo "HEAD $(head -c 7 asset.bin)"
+  - echo "SKIP=${GIT_LFS_SKIP_SMUDGE:-unset}"
+YML
+	git add -A && git commit -qm lfs
+	git checkout -qb skip
+	printf 'git:\n  lfs_skip_smudge: true\n' >>.travis.yml && git commit -qam skip
+	git checkout -q main
+	git clone -q --bare . "$top/lfsgit/octo/lfs.git"
+) >"$top/lfs-fixture.log" 2>&1 || bad "LFS fixture"
+python3 tests/fixtures/lfs_server.py --port-file "$top/lfs.port" --store "$top/lfsstore" \
+	--git-root "$top/lfsgit" --auth x-access-token:lfs-secret >/dev/null 2>"$top/lfs.log" &
+lpid=$!
+for i in $(seq 100); do [ -s "$top/lfs.port" ] && break; sleep 0.1; done
+lport=$(cat "$top/lfs.port")
+lurl=http://127.0.0.1:$lport/octo/lfs.git
+oid=$(cat "$top/asset.oid")
+downloads() { python3 -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["downloads"])' "http://127.0.0.1:$lport/_stats"; }
+lbuild() { FERRY_GIT_TOKEN=lfs-secret "$FERRY" build --plain --image "$FERRY_JOB_IMAGE" --log-dir "$top/logs-$1" "${@:2}" >"$top/out-$1" 2>&1; }
+lbuild lfs1 --branch main "$lurl" && grep -q "^SUM $oid" $top/logs-lfs1/*.log &&
+	grep -q '^SKIP=unset' $top/logs-lfs1/*.log &&
+	grep -qx 'ferry: Git LFS: 1 file (195.3 KiB), 1 downloaded, 0 from the cache' "$top/out-lfs1" &&
+	grep -qx 'Git LFS: 1 file (195.3 KiB), 1 downloaded, 0 from the cache' $top/logs-lfs1/*.log &&
+	! grep -q lfs-secret "$top/out-lfs1" $top/logs-lfs1/*.log &&
+	ok "Git LFS: ferry build over http with the token gets the content (said in the job log)" ||
+	{ bad "Git LFS content"; tail -n 5 "$top/out-lfs1"; }
+lbuild lfs2 --branch main "$lurl" && grep -q "^SUM $oid" $top/logs-lfs2/*.log &&
+	grep -qx 'ferry: Git LFS: 1 file (195.3 KiB), 0 downloaded, 1 from the cache' "$top/out-lfs2" &&
+	[ "$(downloads)" = 1 ] && ok "Git LFS: the next build takes it from the cache" ||
+	{ bad "Git LFS cache"; tail -n 5 "$top/out-lfs2"; }
+lbuild lfsskip --branch skip "$lurl" && grep -q '^HEAD version' $top/logs-lfsskip/*.log &&
+	grep -q '^SKIP=1' $top/logs-lfsskip/*.log && ! grep -q 'Git LFS' "$top/out-lfsskip" &&
+	ok "Git LFS: git.lfs_skip_smudge keeps the pointers, GIT_LFS_SKIP_SMUDGE=1 in the job" ||
+	{ bad "Git LFS skip"; tail -n 5 "$top/out-lfsskip"; }
+# ferry run in a checkout whose .git/lfs/objects has the object: no server
+git clone -q "$top/lfsgit/octo/lfs.git" "$top/runlfs" 2>/dev/null
+git -C "$top/runlfs" remote set-url origin "http://127.0.0.1:1/octo/lfs.git"
+d="$top/runlfs/.git/lfs/objects/$(echo "$oid" | cut -c1-2)/$(echo "$oid" | cut -c3-4)"
+mkdir -p "$d" && cp "$top/asset.orig" "$d/$oid"
+(cd "$top/runlfs" && "$FERRY" run --plain --image "$FERRY_JOB_IMAGE" --log-dir "$top/logs-run" \
+	>"$top/out-run" 2>&1) && grep -q "^SUM $oid" $top/logs-run/*.log &&
+	grep -qx 'ferry: Git LFS: 1 file (195.3 KiB), 0 downloaded, 1 from the cache' "$top/out-run" &&
+	grep -qx 'Git LFS: 1 file (195.3 KiB), 0 downloaded, 1 from the cache' $top/logs-run/*.log &&
+	! grep -q warning "$top/out-run" && [ "$(downloads)" = 1 ] &&
+	ok "Git LFS: ferry run takes the content from the checkout's .git/lfs/objects" ||
+	{ bad "Git LFS ferry run"; tail -n 5 "$top/out-run"; }
+kill $lpid 2>/dev/null
 kill $dpid 2>/dev/null
 rm -rf "$top"
 echo "$pass passed, $fail failed"
