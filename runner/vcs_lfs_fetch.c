@@ -56,9 +56,9 @@ static bool same_server(const struct vcs_url *e, const struct vcs_url *r)
 
 	if (!e->host || !r->host || strcasecmp(e->host, r->host))
 		return false;
-	if (!is_http(r->scheme))
-		return true; /* ssh, git: the endpoint is derived from it */
 	ep = e->port && *e->port ? e->port : default_port(e->scheme);
+	if (!is_http(r->scheme)) /* ssh, git: the https of the host */
+		return !strcmp(e->scheme, "https") && !strcmp(ep, "443");
 	rp = r->port && *r->port ? r->port : default_port(r->scheme);
 	return !strcmp(e->scheme, r->scheme) && !strcmp(ep, rp);
 }
@@ -409,12 +409,14 @@ static int sink_write(const void *data, size_t len, void *payload)
 	return fs_write_all(s->fd, data, len);
 }
 
-/* err_msg() without URLs: a download URL's query may be a credential. */
-static char *msg_without_urls(void)
+/* `what` and err_msg() without URLs (a download URL's query may be a
+ * credential). */
+static char *msg_without_urls(const char *what)
 {
 	struct buf b = BUF_INIT;
 	const char *m = err_msg();
 
+	buf_addstr(&b, what);
 	while (*m) {
 		const char *u = strstr(m, "://"), *end;
 
@@ -508,7 +510,7 @@ static void download(struct run *r, struct http_client *c, struct want *w)
 				   "%llu bytes; not cached",
 				   (unsigned long long)s.size);
 	else if (err < 0)
-		w->why = msg_without_urls();
+		w->why = msg_without_urls("cannot download it: ");
 	else if (resp.status != 200)
 		w->why = xasprintf("the download answered HTTP %ld",
 				   resp.status);
