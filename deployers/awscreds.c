@@ -1,28 +1,26 @@
+/*
+ * awscreds.c: the AWS credential chain (see awscreds.h): the order of the
+ * sources, profiles (roles, credential_source, credential_process, static
+ * keys) and the cache that runs the chain again when credentials expire.
+ * The sources themselves are in awscreds_files.c, awscreds_http.c and
+ * awscreds_sts.c.
+ */
 /* awscreds.c: the AWS credential chain (see awscreds.h). */
 #include "compat.h"
 
 #include <strings.h>
-#include <time.h>
 
 #include "aws.h"
 #include "awsendpoint.h"
 #include "awscreds.h"
+#include "awscreds_int.h"
 #include "buf.h"
 #include "error.h"
-#include "fs.h"
 #include "http.h"
-#include "json.h"
 #include "val.h"
 #include "xalloc.h"
-#include "xml.h"
 
-#define CREDS_FILE_MAX	     (1u << 20)
-#define CREDS_ANSWER_MAX     (64u << 10)
-#define CREDS_MAX_CHAIN	     5
-#define IMDS_DEFAULT	     "http://169.254.169.254"
-#define IMDS_DEFAULT_V6	     "http://[fd00:ec2::254]"
-#define ECS_HOST	     "http://169.254.170.2"
-#define CONTAINER_TIMEOUT_MS 2000L
+#define CREDS_MAX_CHAIN 5
 /* credential_process: the AWS CLI waits forever; a CI job should not */
 #define CREDS_PROCESS_TIMEOUT_MS 60000L
 
@@ -30,17 +28,7 @@
 #define DRY_KEY	   "ASIADRYRUNEXAMPLE000"
 #define DRY_SECRET "dry-run-secret-access-key"
 #define DRY_TOKEN  "dry-run-session-token"
-
-struct chain {
-	const struct awscreds_opts *o;
-	struct awscreds_files files;
-	bool files_loaded;
-	struct buf looked; /* where we looked, for the final message */
-};
-
-static void note(const struct awscreds_opts *o, const char *fmt, ...)
-	PRINTFLIKE(2, 3);
-static void note(const struct awscreds_opts *o, const char *fmt, ...)
+void awscreds_note(const struct awscreds_opts *o, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -54,7 +42,7 @@ static void note(const struct awscreds_opts *o, const char *fmt, ...)
 	buf_release(&b);
 }
 
-static void secret(const struct awscreds_opts *o, const char *s)
+void awscreds_secret(const struct awscreds_opts *o, const char *s)
 {
 	if (s && *s && o->add_secret)
 		o->add_secret(o->secret_payload, s);
@@ -63,14 +51,14 @@ static void secret(const struct awscreds_opts *o, const char *s)
 static void register_creds(const struct awscreds_opts *o,
 			   const struct aws_creds *c)
 {
-	secret(o, c->access_key_id);
-	secret(o, c->secret_access_key);
-	secret(o, c->session_token);
+	awscreds_secret(o, c->access_key_id);
+	awscreds_secret(o, c->secret_access_key);
+	awscreds_secret(o, c->session_token);
 }
 
-static void set_creds(struct aws_creds *out, const char *key,
-		      const char *secret_key, const char *token,
-		      const char *source)
+void awscreds_set_creds(struct aws_creds *out, const char *key,
+			const char *secret_key, const char *token,
+			const char *source)
 {
 	aws_creds_release(out);
 	out->access_key_id = xstrdup(key);
@@ -79,694 +67,12 @@ static void set_creds(struct aws_creds *out, const char *key,
 	out->source = xstrdup(source);
 }
 
-static void set_dry(struct aws_creds *out, const char *source)
+void awscreds_set_dry(struct aws_creds *out, const char *source)
 {
 	char *s = xasprintf("%s (dry run: stand-in credentials)", source);
 
-	set_creds(out, DRY_KEY, DRY_SECRET, DRY_TOKEN, s);
+	awscreds_set_creds(out, DRY_KEY, DRY_SECRET, DRY_TOKEN, s);
 	free(s);
-}
-
-/* ---- shared files ---- */
-
-const char *awscreds_profile_name(const struct aws_env *env, const char *option)
-{
-	const char *p = option && *option ? option : NULL;
-
-	if (!p)
-		p = aws_getenv(env, "AWS_PROFILE");
-	if (!p)
-		p = aws_getenv(env, "AWS_DEFAULT_PROFILE");
-	return p ? p : "default";
-}
-
-static char *trim(const char *s, size_t len)
-{
-	while (len && strchr(" \t\r", *s)) {
-		s++;
-		len--;
-	}
-	while (len && strchr(" \t\r", s[len - 1]))
-		len--;
-	return xmemdupz(s, len);
-}
-
-int awscreds_ini_parse(struct val **out, const char *text, size_t len,
-		       bool config)
-{
-	struct val *root = val_map(), *section = NULL;
-	const char *p = text, *end = text + len;
-	int line = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *l = trim(p, n);
-		bool indented = n && (*p == ' ' || *p == '\t');
-
-		line++;
-		p += n + (nl != NULL);
-		if (!*l || *l == '#' || *l == ';' || indented) {
-			free(l);
-			continue;
-		}
-		if (*l == '[') {
-			size_t ln = strlen(l);
-			char *name;
-
-			if (l[ln - 1] != ']') {
-				free(l);
-				val_free(root);
-				return err_set(FY_EINVALID,
-					       "line %d: bad section header",
-					       line);
-			}
-			name = trim(l + 1, ln - 2);
-			if (config && !strncmp(name, "profile ", 8)) {
-				char *bare = trim(name + 8, strlen(name + 8));
-
-				free(name);
-				name = bare;
-			}
-			section = val_map_get(root, name);
-			if (!section) {
-				section = val_map();
-				val_map_set(root, name, section);
-			}
-			free(name);
-		} else {
-			const char *eq = strchr(l, '=');
-			char *key, *value;
-
-			if (!eq || !section) {
-				free(l);
-				val_free(root);
-				return err_set(
-					FY_EINVALID,
-					"line %d: expected 'key = value' "
-					"in a section",
-					line);
-			}
-			key = trim(l, (size_t)(eq - l));
-			value = trim(eq + 1, strlen(eq + 1));
-			/* "s3 =" opens nested settings: skipped. */
-			if (*value)
-				val_map_set(section, key, val_str(value));
-			free(key);
-			free(value);
-		}
-		free(l);
-	}
-	*out = root;
-	return 0;
-}
-
-/* A file path from the environment, or under ferry's home. */
-static char *file_path(const struct aws_env *env, const char *var,
-		       const char *name)
-{
-	const char *p = aws_getenv(env, var);
-	const char *home = getenv("HOME");
-
-	if (p && p[0] == '~' && p[1] == '/' && home)
-		return xasprintf("%s%s", home, p + 1);
-	if (p)
-		return xstrdup(p);
-	return home ? xasprintf("%s/.aws/%s", home, name) : NULL;
-}
-
-static int load_ini(struct val **out, const char *path, bool config)
-{
-	struct buf b = BUF_INIT;
-	int err;
-
-	*out = NULL;
-	if (!path || !fs_exists(path)) {
-		*out = val_map();
-		return 0;
-	}
-	buf_set_limit(&b, CREDS_FILE_MAX);
-	err = fs_read_file(&b, path);
-	if (!err)
-		err = awscreds_ini_parse(out, b.ptr, b.len, config);
-	if (err < 0)
-		err_wrap(err, "cannot read '%s'", path);
-	buf_release_secure(&b);
-	return err;
-}
-
-int awscreds_files_load(struct awscreds_files *f, const struct aws_env *env)
-{
-	int err;
-
-	f->credentials_path =
-		file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
-	f->config_path = file_path(env, "AWS_CONFIG_FILE", "config");
-	err = load_ini(&f->credentials, f->credentials_path, false);
-	if (!err)
-		err = load_ini(&f->config, f->config_path, true);
-	return err;
-}
-
-static void free_tree_secure(struct val *v)
-{
-	if (!v)
-		return;
-	if (v->type == VAL_MAP)
-		for (size_t i = 0; i < v->map.n; i++)
-			free_tree_secure(v->map.v[i].v);
-	if (v->type == VAL_STR && v->str.s)
-		explicit_bzero(v->str.s, v->str.len);
-}
-
-void awscreds_files_release(struct awscreds_files *f)
-{
-	free_tree_secure(f->credentials);
-	val_free(f->credentials);
-	val_free(f->config);
-	free(f->credentials_path);
-	free(f->config_path);
-	memset(f, 0, sizeof(*f));
-}
-
-static const char *section_get(const struct val *file, const char *profile,
-			       const char *key)
-{
-	return val_text(val_map_get(val_map_get(file, profile), key));
-}
-
-const char *awscreds_files_get(const struct awscreds_files *f,
-			       const char *profile, const char *key)
-{
-	const char *v = section_get(f->credentials, profile, key);
-
-	return v ? v : section_get(f->config, profile, key);
-}
-
-static bool has_profile(const struct awscreds_files *f, const char *profile)
-{
-	return val_map_get(f->credentials, profile) ||
-	       val_map_get(f->config, profile);
-}
-
-/* ---- dpl's option sources ---- */
-
-const char *awscreds_option(const struct awscreds_optsrc *s, const char *name)
-{
-	const struct val *v = val_map_get(s->opts, name);
-	const char *t;
-	char *key;
-
-	if (v && v->type == VAL_SEQ)
-		v = v->seq.n ? v->seq.v[0] : NULL;
-	if (v && v->type != VAL_NULL)
-		return val_text(v);
-	for (size_t i = 0; s->prefixes && s->prefixes[i]; i++) {
-		struct buf b = BUF_INIT;
-
-		buf_addf(&b, "%s_", s->prefixes[i]);
-		for (const char *p = name; *p; p++)
-			buf_addch(&b,
-				  *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-		t = aws_getenv(s->env, b.ptr);
-		buf_release(&b);
-		if (t)
-			return t;
-	}
-	if (!s->files || !s->profile)
-		return NULL;
-	t = awscreds_files_get(s->files, s->profile, name);
-	if (t)
-		return t;
-	key = xasprintf("aws_%s", name);
-	t = awscreds_files_get(s->files, s->profile, key);
-	free(key);
-	return t;
-}
-
-bool awscreds_option_bool(const struct awscreds_optsrc *s, const char *name,
-			  bool dflt)
-{
-	const struct val *v = val_map_get(s->opts, name);
-	const char *t;
-
-	if (v && v->type == VAL_BOOL)
-		return v->b;
-	t = awscreds_option(s, name);
-	if (!t)
-		return dflt;
-	if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
-		return true;
-	if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcmp(t, "0"))
-		return false;
-	return dflt;
-}
-
-/* ---- JSON credentials (container, IMDS) ---- */
-
-int awscreds_parse_json(struct aws_creds *out, const char *text, size_t len,
-			const char *source)
-{
-	struct val *v = NULL;
-	const char *code, *key, *secret_key, *token;
-	int err = json_parse(&v, text, len, 0);
-
-	if (err < 0)
-		return err_wrap(err, "%s: bad credentials document", source);
-	code = val_strv(val_map_get(v, "Code"));
-	key = val_strv(val_map_get(v, "AccessKeyId"));
-	secret_key = val_strv(val_map_get(v, "SecretAccessKey"));
-	token = val_strv(val_map_get(v, "Token"));
-	if (code && strcmp(code, "Success")) {
-		const char *msg = val_strv(val_map_get(v, "Message"));
-
-		err = err_set(FY_EAUTH, "%s: %s: %s", source, code,
-			      msg ? msg : "no message");
-	} else if (!key || !*key || !secret_key || !*secret_key) {
-		err = err_set(FY_EAUTH, "%s: no AccessKeyId/SecretAccessKey",
-			      source);
-	} else {
-		set_creds(out, key, secret_key, token, source);
-		out->expiration =
-			aws_parse_time(val_strv(val_map_get(v, "Expiration")));
-	}
-	if (v && v->type == VAL_MAP)
-		free_tree_secure(v);
-	val_free(v);
-	return err;
-}
-
-/* ---- HTTP sources ---- */
-
-struct fetch {
-	struct http_client *http;
-	long timeout_ms;
-};
-
-/* One unsigned request; the answer's status and body (capped). */
-static int fetch(struct fetch *f, const char *method, const char *url,
-		 const struct svec *headers, struct http_response *resp)
-{
-	struct http_request req = HTTP_REQUEST_INIT;
-
-	req.method = method;
-	req.url = url;
-	req.headers = headers;
-	req.connect_timeout_ms = f->timeout_ms;
-	req.timeout_ms = f->timeout_ms;
-	if (!strcmp(method, "PUT")) {
-		req.body = "";
-		req.body_len = 0;
-	}
-	http_response_release(resp);
-	buf_set_limit(&resp->body, CREDS_ANSWER_MAX);
-	return http_request(f->http, &req, resp);
-}
-
-static bool loopback_host(const char *url)
-{
-	const char *h = strstr(url, "://");
-
-	if (!h)
-		return false;
-	h += 3;
-	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) ||
-	       !strncmp(h, "[::1]", 5) || !strncmp(h, "169.254.170.2", 13) ||
-	       !strncmp(h, "169.254.170.23", 14) ||
-	       !strncmp(h, "[fd00:ec2::23]", 14);
-}
-
-static int container_creds(struct chain *ch, struct aws_creds *out,
-			   const char *url)
-{
-	const struct awscreds_opts *o = ch->o;
-	const char *token =
-		aws_getenv(o->env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	const char *token_file =
-		aws_getenv(o->env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	struct http_response resp = HTTP_RESPONSE_INIT;
-	struct svec headers = SVEC_INIT;
-	struct buf tok = BUF_INIT;
-	struct fetch f = { NULL, CONTAINER_TIMEOUT_MS };
-	char *source = xasprintf("container credentials '%s'", url);
-	int err = 0;
-
-	if (token_file) {
-		buf_set_limit(&tok, 16 << 10);
-		err = fs_read_file(&tok, token_file);
-		buf_rtrim(&tok);
-		token = tok.ptr;
-	}
-	if (!err && token) {
-		secret(o, token);
-		svec_pushf(&headers, "Authorization: %s", token);
-	}
-	if (!err && o->dry_run) {
-		note(o, "dry run: GET %s", url);
-		set_dry(out, source);
-		goto out;
-	}
-	if (!err)
-		err = http_client_new(&f.http);
-	if (!err)
-		err = fetch(&f, "GET", url, &headers, &resp);
-	if (!err && resp.status != 200)
-		err = err_set(FY_EAUTH, "%s: HTTP %ld", source, resp.status);
-	if (!err)
-		err = awscreds_parse_json(out, resp.body.ptr, resp.body.len,
-					  source);
-out:
-	http_client_free(f.http);
-	http_response_release(&resp);
-	svec_release(&headers);
-	buf_release_secure(&tok);
-	free(source);
-	return err;
-}
-
-/* 1 when the container variables are set (and it worked), 0 when not. */
-static int try_container(struct chain *ch, struct aws_creds *out)
-{
-	const struct aws_env *env = ch->o->env;
-	const char *rel =
-		aws_getenv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char *full =
-		aws_getenv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	char *url;
-	int err;
-
-	if (!rel && !full)
-		return 0;
-	if (rel) {
-		url = xasprintf("%s%s", ECS_HOST, rel);
-	} else {
-		if (strncmp(full, "https://", 8) && !loopback_host(full))
-			return err_set(
-				FY_EINVALID,
-				"AWS_CONTAINER_CREDENTIALS_FULL_URI '%s' "
-				"must be https or a loopback address",
-				full);
-		url = xstrdup(full);
-	}
-	err = container_creds(ch, out, url);
-	free(url);
-	return err < 0 ? err : 1;
-}
-
-static long imds_timeout(const struct aws_env *env)
-{
-	const char *t = aws_getenv(env, "AWS_METADATA_SERVICE_TIMEOUT");
-	double s = t ? strtod(t, NULL) : 1.0;
-
-	return s > 0 && s < 3600 ? (long)(s * 1000) : 1000L;
-}
-
-static int imds_attempts(const struct aws_env *env)
-{
-	const char *t = aws_getenv(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS");
-	long n = t ? strtol(t, NULL, 10) : 1;
-
-	return n >= 1 && n <= 10 ? (int)n : 1;
-}
-
-static const char *imds_base(const struct aws_env *env)
-{
-	const char *ep = aws_getenv(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	const char *mode =
-		aws_getenv(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-
-	if (ep)
-		return ep;
-	return mode && !strcasecmp(mode, "IPv6") ? IMDS_DEFAULT_V6
-						 : IMDS_DEFAULT;
-}
-
-/* GET a metadata path with the session token (if any), retried. */
-static int imds_get(struct fetch *f, const char *base, const char *path,
-		    const char *token, int attempts, struct http_response *resp)
-{
-	struct svec headers = SVEC_INIT;
-	char *url = xasprintf("%s%s", base, path);
-	int err = 0;
-
-	if (token)
-		svec_pushf(&headers, "X-aws-ec2-metadata-token: %s", token);
-	for (int i = 0; i < attempts; i++) {
-		err = fetch(f, "GET", url, &headers, resp);
-		if (!err && resp->status < 500)
-			break;
-	}
-	if (!err && resp->status != 200)
-		err = err_set(FY_EAUTH, "instance metadata: GET %s: HTTP %ld",
-			      path, resp->status);
-	svec_release(&headers);
-	free(url);
-	return err;
-}
-
-static int imds_creds(struct chain *ch, struct aws_creds *out)
-{
-	const struct awscreds_opts *o = ch->o;
-	const char *base = imds_base(o->env);
-	const char *prefix = "/latest/meta-data/iam/security-credentials/";
-	struct fetch f = { NULL, imds_timeout(o->env) };
-	struct http_response resp = HTTP_RESPONSE_INIT;
-	struct svec headers = SVEC_INIT;
-	char *token = NULL, *role = NULL, *url = NULL, *source = NULL;
-	int attempts = imds_attempts(o->env);
-	int err;
-
-	if (o->dry_run) {
-		note(o, "dry run: PUT %s/latest/api/token", base);
-		note(o, "dry run: GET %s%s<role>", base, prefix);
-		set_dry(out, "instance metadata");
-		return 0;
-	}
-	err = http_client_new(&f.http);
-	if (err < 0)
-		return err;
-	url = xasprintf("%s/latest/api/token", base);
-	svec_push(&headers, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
-	for (int i = 0; i < attempts; i++) {
-		err = fetch(&f, "PUT", url, &headers, &resp);
-		if (!err)
-			break;
-	}
-	if (err < 0) {
-		err = err_wrap(FY_EAUTH, "instance metadata");
-		goto out;
-	}
-	if (resp.status == 200) {
-		buf_rtrim(&resp.body);
-		token = xstrdup(resp.body.ptr);
-		secret(o, token);
-	} else if (resp.status != 403 && resp.status != 404 &&
-		   resp.status != 405) {
-		err = err_set(FY_EAUTH,
-			      "instance metadata: token request: HTTP %ld",
-			      resp.status);
-		goto out;
-	}
-	err = imds_get(&f, base, prefix, token, attempts, &resp);
-	if (err < 0)
-		goto out;
-	role = xmemdupz(resp.body.ptr, strcspn(resp.body.ptr, "\r\n"));
-	if (!*role || strchr(role, '/')) {
-		err = err_set(FY_EAUTH, "instance metadata: no instance role");
-		goto out;
-	}
-	free(url);
-	url = xasprintf("%s%s", prefix, role);
-	err = imds_get(&f, base, url, token, attempts, &resp);
-	if (err < 0)
-		goto out;
-	source = xasprintf("instance metadata (role '%s'%s)", role,
-			   token ? "" : ", IMDSv1");
-	err = awscreds_parse_json(out, resp.body.ptr, resp.body.len, source);
-out:
-	if (token)
-		explicit_bzero(token, strlen(token));
-	buf_release_secure(&resp.body);
-	http_response_release(&resp);
-	http_client_free(f.http);
-	svec_release(&headers);
-	free(token);
-	free(role);
-	free(url);
-	free(source);
-	return err;
-}
-
-/* ---- STS AssumeRole ---- */
-
-/* Wipe the texts of an answer that held secrets. */
-static void wipe_xml(struct xml_node *x)
-{
-	if (!x)
-		return;
-	explicit_bzero(x->text, x->text_len);
-	for (size_t i = 0; i < x->nr_kids; i++)
-		wipe_xml(x->kids[i]);
-}
-
-/*
- * One STS call that answers credentials: AssumeRole signed with `src`,
- * or AssumeRoleWithWebIdentity unsigned (`src` NULL), as the SDKs send
- * it; at the STS endpoint of the environment (AWS_ENDPOINT_URL_STS...),
- * regional unless AWS_STS_REGIONAL_ENDPOINTS=legacy.
- */
-static int sts_credentials(struct chain *ch, struct aws_creds *out,
-			   const struct aws_creds *src, const char *action,
-			   const char *form, const char *role_arn,
-			   const char *source)
-{
-	const struct awscreds_opts *o = ch->o;
-	const char *sts_mode = aws_getenv(o->env, "AWS_STS_REGIONAL_ENDPOINTS");
-	struct aws_client_opts co = { 0 };
-	struct aws_client *c = NULL;
-	struct xml_node *x = NULL;
-	const struct xml_node *cred;
-	char path[64];
-	int err;
-
-	co.service = &aws_sts;
-	co.region = o->region ? o->region : AWS_DEFAULT_REGION;
-	co.endpoint = aws_config_endpoint(o->env, &aws_sts, NULL);
-	co.use_global = sts_mode && !strcasecmp(sts_mode, "legacy");
-	co.creds = src;
-	co.anonymous = !src;
-	co.dry_run = o->dry_run;
-	co.log = o->log;
-	co.log_payload = o->log_payload;
-	co.env = o->env;
-	err = aws_client_new(&c, &co);
-	if (!err)
-		err = aws_query_call(c, action, form, &x, role_arn);
-	if (err < 0)
-		goto out;
-	if (o->dry_run) {
-		set_dry(out, source);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%sResult/Credentials", action);
-	cred = xml_path(x, path);
-	if (!xml_child_text(cred, "AccessKeyId") ||
-	    !xml_child_text(cred, "SecretAccessKey")) {
-		err = err_set(FY_EFAIL, "%s: no credentials in the answer",
-			      action);
-		goto out;
-	}
-	set_creds(out, xml_child_text(cred, "AccessKeyId"),
-		  xml_child_text(cred, "SecretAccessKey"),
-		  xml_child_text(cred, "SessionToken"), source);
-	out->expiration = aws_parse_time(xml_child_text(cred, "Expiration"));
-out:
-	wipe_xml(x);
-	xml_free(x);
-	aws_client_free(c);
-	return err;
-}
-
-static const char *session_name(const char *session, char name[64])
-{
-	if (session)
-		return session;
-	snprintf(name, 64, "ferry-%lld", (long long)time(NULL));
-	return name;
-}
-
-static int assume_role(struct chain *ch, struct aws_creds *out,
-		       const struct aws_creds *src, const char *role_arn,
-		       const char *session, const char *external_id,
-		       unsigned duration)
-{
-	struct buf form = BUF_INIT;
-	char dur[16], name[64];
-	char *source;
-	int err;
-
-	snprintf(dur, sizeof(dur), "%u", duration ? duration : 3600);
-	aws_form_add(&form, "RoleArn", role_arn);
-	aws_form_add(&form, "RoleSessionName", session_name(session, name));
-	aws_form_add(&form, "DurationSeconds", dur);
-	if (external_id)
-		aws_form_add(&form, "ExternalId", external_id);
-	source = xasprintf("role '%s' assumed with %s", role_arn, src->source);
-	err = sts_credentials(ch, out, src, "AssumeRole", form.ptr, role_arn,
-			      source);
-	buf_release(&form);
-	free(source);
-	return err;
-}
-
-/*
- * Web identity (botocore's AssumeRoleWithWebIdentityProvider): the token
- * file and role of AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
- * AWS_ROLE_SESSION_NAME (when `use_env`), each else the profile's
- * web_identity_token_file, role_arn and role_session_name.  The file is
- * read at each call: the token may have been renewed since.  1 with
- * credentials, 0 when not configured.
- */
-static int web_identity(struct chain *ch, struct aws_creds *out,
-			const char *profile, bool use_env)
-{
-	const struct awscreds_opts *o = ch->o;
-	const struct awscreds_files *f = &ch->files;
-	const char *file =
-		use_env ? aws_getenv(o->env, "AWS_WEB_IDENTITY_TOKEN_FILE")
-			: NULL;
-	const char *role = use_env ? aws_getenv(o->env, "AWS_ROLE_ARN") : NULL;
-	const char *session =
-		use_env ? aws_getenv(o->env, "AWS_ROLE_SESSION_NAME") : NULL;
-	struct buf token = BUF_INIT, form = BUF_INIT;
-	char name[64];
-	char *source = NULL;
-	int err;
-
-	if (!file)
-		file = awscreds_files_get(f, profile,
-					  "web_identity_token_file");
-	if (!file)
-		return 0;
-	if (!role)
-		role = awscreds_files_get(f, profile, "role_arn");
-	if (!session)
-		session = awscreds_files_get(f, profile, "role_session_name");
-	if (!role)
-		return err_set(FY_EINVALID,
-			       "web identity token file '%s' but no role: set "
-			       "AWS_ROLE_ARN or role_arn in profile '%s'",
-			       file, profile);
-	buf_set_limit(&token, CREDS_ANSWER_MAX);
-	err = fs_read_file(&token, file);
-	if (err < 0) {
-		err = err_wrap(err, "web identity token file");
-		goto out;
-	}
-	buf_rtrim(&token);
-	if (!token.len) {
-		err = err_set(FY_EAUTH, "web identity token file '%s' is empty",
-			      file);
-		goto out;
-	}
-	secret(o, token.ptr);
-	aws_form_add(&form, "RoleArn", role);
-	aws_form_add(&form, "RoleSessionName", session_name(session, name));
-	/* a dry run prints the request: not the token */
-	aws_form_add(&form, "WebIdentityToken",
-		     o->dry_run ? "[hidden]" : token.ptr);
-	source = xasprintf("role '%s' assumed with the web identity token "
-			   "'%s'",
-			   role, file);
-	err = sts_credentials(ch, out, NULL, "AssumeRoleWithWebIdentity",
-			      form.ptr, role, source);
-	if (err < 0)
-		err_wrap(err, "web identity for role '%s'", role);
-out:
-	buf_release_secure(&token);
-	buf_release_secure(&form);
-	free(source);
-	return err < 0 ? err : 1;
 }
 
 /* ---- the chain ---- */
@@ -803,7 +109,7 @@ static int from_env(struct chain *ch, struct aws_creds *out)
 			FY_EINVALID, "%s is set but %s is not",
 			key ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 			key ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	set_creds(out, key, sec, tok, "the environment");
+	awscreds_set_creds(out, key, sec, tok, "the environment");
 	return 1;
 }
 
@@ -819,9 +125,9 @@ static int from_source(struct chain *ch, struct aws_creds *out,
 	if (!strcmp(src, "Environment")) {
 		err = from_env(ch, out);
 	} else if (!strcmp(src, "EcsContainer")) {
-		err = try_container(ch, out);
+		err = awscreds_try_container(ch, out);
 	} else if (!strcmp(src, "Ec2InstanceMetadata")) {
-		err = imds_creds(ch, out);
+		err = awscreds_imds_creds(ch, out);
 		err = err < 0 ? err : 1;
 	} else {
 		return err_set(FY_EINVALID,
@@ -874,7 +180,7 @@ static int profile_role(struct chain *ch, struct aws_creds *out,
 		err = 0;
 	if (!err) {
 		register_creds(ch->o, &base);
-		err = assume_role(
+		err = awscreds_assume_role(
 			ch, out, &base, role,
 			awscreds_files_get(f, profile, "role_session_name"),
 			awscreds_files_get(f, profile, "external_id"),
@@ -899,9 +205,10 @@ static int static_keys(struct aws_creds *out, const char *profile,
 			       "no aws_secret_access_key",
 			       profile, path);
 	source = xasprintf("profile '%s' of '%s'", profile, path);
-	set_creds(out, val_text(val_map_get(sect, "aws_access_key_id")),
-		  val_text(val_map_get(sect, "aws_secret_access_key")),
-		  val_text(val_map_get(sect, "aws_session_token")), source);
+	awscreds_set_creds(
+		out, val_text(val_map_get(sect, "aws_access_key_id")),
+		val_text(val_map_get(sect, "aws_secret_access_key")),
+		val_text(val_map_get(sect, "aws_session_token")), source);
 	free(source);
 	return 1;
 }
@@ -917,8 +224,8 @@ static int from_process(struct chain *ch, struct aws_creds *out,
 {
 	const struct awscreds_files *f = &ch->files;
 	const struct aws_env *env = ch->o->env;
-	bool in_creds =
-		section_get(f->credentials, profile, "credential_process");
+	bool in_creds = awscreds_section_get(f->credentials, profile,
+					     "credential_process");
 	const char *var =
 		in_creds ? "AWS_SHARED_CREDENTIALS_FILE" : "AWS_CONFIG_FILE";
 	const char *job =
@@ -937,11 +244,11 @@ static int from_process(struct chain *ch, struct aws_creds *out,
 		char *source = xasprintf("credential_process of profile '%s'",
 					 profile);
 
-		note(ch->o,
-		     "dry run: credential_process of profile '%s' "
-		     "not run",
-		     profile);
-		set_dry(out, source);
+		awscreds_note(ch->o,
+			      "dry run: credential_process of profile '%s' "
+			      "not run",
+			      profile);
+		awscreds_set_dry(out, source);
 		free(source);
 		return 1;
 	}
@@ -985,7 +292,7 @@ static int resolve_profile(struct chain *ch, struct aws_creds *out,
 
 		return err < 0 ? err : 1;
 	}
-	got = web_identity(ch, out, profile, use_env);
+	got = awscreds_web_identity(ch, out, profile, use_env);
 	if (!got)
 		got = static_keys(out, profile, f->credentials,
 				  f->credentials_path);
@@ -1021,7 +328,8 @@ static int from_options(const struct awscreds_opts *o, struct aws_creds *out)
 			       "option '%s' is set but '%s' is not",
 			       key ? "access_key_id" : "secret_access_key",
 			       key ? "secret_access_key" : "access_key_id");
-	set_creds(out, key, sec, o->session_token, "the deploy options");
+	awscreds_set_creds(out, key, sec, o->session_token,
+			   "the deploy options");
 	return 1;
 }
 
@@ -1047,7 +355,8 @@ static int find(struct chain *ch, struct aws_creds *out)
 			got = resolve_profile(ch, out, profile, 0, !named);
 		buf_addf(&ch->looked, ", profile '%s' of the shared files",
 			 profile);
-		if (!got && chosen && !has_profile(&ch->files, profile))
+		if (!got && chosen &&
+		    !awscreds_has_profile(&ch->files, profile))
 			return err_set(FY_EINVALID,
 				       "profile '%s' is in neither '%s' nor "
 				       "'%s'",
@@ -1055,13 +364,13 @@ static int find(struct chain *ch, struct aws_creds *out)
 				       ch->files.config_path);
 	}
 	if (!got)
-		got = try_container(ch, out);
+		got = awscreds_try_container(ch, out);
 	if (!got) {
 		if (env_disabled(o->env)) {
 			buf_addstr(&ch->looked, " (instance metadata is "
 						"disabled)");
 		} else {
-			got = imds_creds(ch, out);
+			got = awscreds_imds_creds(ch, out);
 			if (got < 0)
 				return err_wrap(
 					FY_EAUTH,
@@ -1090,9 +399,9 @@ int awscreds_resolve(struct aws_creds *out, const struct awscreds_opts *o)
 	if (!err && o->role_arn && *o->role_arn) {
 		struct aws_creds role = AWS_CREDS_INIT;
 
-		err = assume_role(&ch, &role, &found, o->role_arn,
-				  o->role_session_name, o->external_id,
-				  o->duration_seconds);
+		err = awscreds_assume_role(&ch, &role, &found, o->role_arn,
+					   o->role_session_name, o->external_id,
+					   o->duration_seconds);
 		aws_creds_release(&found);
 		found = role;
 		if (!err)
