@@ -871,7 +871,11 @@ int job_run(const struct job_spec *spec, struct job_result *out)
 		err = supervise(&r, out);
 	if (err < 0) {
 		if (err == FY_ECANCELED || canceled(spec)) {
+			/* canceled before the job's script ran */
+			joblog_cancelled(r.log, "");
 			out->state = JOB_CANCELED;
+			if (!out->reason)
+				out->reason = xstrdup("canceled");
 			err = 0;
 		} else {
 			struct buf m = BUF_INIT;
