@@ -6,11 +6,6 @@
  * protocols share aws_send(), the JSON and query calls only shape the body
  * and parse the answer.
  */
-/*
- * aws.c: the AWS client (see aws.h): endpoints, signing, retries and
- * error answers.  The three protocols share aws_send(); the JSON and
- * query calls only shape the body and parse the answer.
- */
 #include "compat.h"
 
 #include <strings.h>

@@ -5,7 +5,6 @@
  * The sources themselves are in awscreds_files.c, awscreds_http.c and
  * awscreds_sts.c.
  */
-/* awscreds.c: the AWS credential chain (see awscreds.h). */
 #include "compat.h"
 
 #include <strings.h>
