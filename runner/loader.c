@@ -1,18 +1,18 @@
 /*
  * loader.c: the only file that includes <yaml.h>.  Turns YAML into a val
- * tree with the scalar rules of Travis's Psych-based parser (loader.h).
+ * tree (loader.h): libyaml's events, anchors and aliases, merge keys, the
+ * errors with their positions, and YAML written back from a tree.  The
+ * scalar rules of Travis's Psych-based parser are in loader_scalar.c, the
+ * checks of the text before parsing in loader_text.c.
  */
 #include "compat.h"
-
-#include <ctype.h>
-#include <errno.h>
 
 #include <yaml.h>
 
 #include "buf.h"
 #include "error.h"
-#include "fs.h"
 #include "loader.h"
+#include "loader_int.h"
 #include "msg.h"
 #include "svec.h"
 #include "val.h"
@@ -62,137 +62,6 @@ static void offset_pos(const struct loader *l, size_t off, size_t *line,
 	}
 	*line = ln;
 	*col = c;
-}
-
-/* A malformed UTF-8 sequence, in libyaml's words. */
-struct utf8_problem {
-	const char *what;
-	size_t offset;
-	long value; /* the offending octet or code point, or -1 */
-};
-
-/* Length of the well-formed UTF-8 sequence at s[i], or 0 and *p. */
-static size_t utf8_seq(const unsigned char *s, size_t i, size_t len,
-		       struct utf8_problem *p)
-{
-	unsigned c = s[i], cp, min;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	p->offset = i;
-	p->value = -1;
-	if ((c & 0xe0) == 0xc0) {
-		n = 1;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 2;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 3;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		p->what = "invalid leading UTF-8 octet";
-		p->value = c;
-		return 0;
-	}
-	for (size_t k = 1; k <= n; k++) {
-		if (i + k >= len) {
-			p->what = "incomplete UTF-8 octet sequence";
-			return 0;
-		}
-		if ((s[i + k] & 0xc0) != 0x80) {
-			p->what = "invalid trailing UTF-8 octet";
-			p->offset = i + k;
-			p->value = s[i + k];
-			return 0;
-		}
-		cp = (cp << 6) | (s[i + k] & 0x3f);
-	}
-	if (cp < min) {
-		p->what = "invalid length of a UTF-8 sequence";
-		return 0;
-	}
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-		p->what = "invalid Unicode character";
-		p->value = cp;
-		return 0;
-	}
-	return n + 1;
-}
-
-/* Well-formed UTF-8 (no overlong forms, surrogates, nor past U+10FFFF)? */
-static bool utf8_valid(const char *text, size_t len, struct utf8_problem *p)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	struct utf8_problem ignored;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(s, i, len, p ? p : &ignored);
-
-		if (!n)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-/*
- * travis-yml reads the text as binary and converts it to UTF-8, which
- * drops every byte over 0x7f; it then removes the indentation of the
- * first line from all lines and strips the text.  Line numbers are kept
- * (leading blank lines stay).
- */
-static void normalize_text(struct buf *out, const char *text, size_t len)
-{
-	size_t width = 0, i = 0, end;
-
-	buf_grow(out, len);
-	for (size_t k = 0; k < len; k++)
-		if (!((unsigned char)text[k] & 0x80))
-			out->ptr[i++] = text[k];
-	buf_setlen(out, i);
-	i = 0;
-	/* The width: the spaces right before the first non-space. */
-	while (i < out->len) {
-		size_t sp = 0;
-
-		while (i + sp < out->len && out->ptr[i + sp] == ' ')
-			sp++;
-		if (i + sp < out->len &&
-		    !isspace((unsigned char)out->ptr[i + sp])) {
-			width = sp;
-			break;
-		}
-		i += sp ? sp : 1;
-	}
-	if (width) {
-		struct buf b = BUF_INIT;
-
-		for (size_t k = 0; k < out->len;) {
-			size_t e = k, sp = 0;
-
-			while (e < out->len && out->ptr[e] != '\n')
-				e++;
-			while (sp < width && k + sp < e &&
-			       out->ptr[k + sp] == ' ')
-				sp++;
-			if (sp == width)
-				k += width;
-			buf_add(&b, out->ptr + k,
-				(e < out->len ? e + 1 : e) - k);
-			k = e + 1;
-		}
-		buf_release(out);
-		*out = b;
-	}
-	end = out->len;
-	while (end > 0 && strchr(" \t\n\v\f\r", out->ptr[end - 1]))
-		end--;
-	buf_setlen(out, end);
 }
 
 static int parser_error(struct loader *l)
@@ -245,270 +114,6 @@ static int count_node(struct loader *l, size_t n, const yaml_mark_t *m)
 			l, m->line, m->column,
 			"document too large (more than 500000 nodes, check aliases)");
 	return 0;
-}
-
-/* --- scalars, as Psych's ScalarScanner with travis-yml's overrides --- */
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Psych's FLOAT, including .inf and .nan: travis-yml keeps these as str. */
-static bool is_float(const char *s)
-{
-	const char *p = s;
-
-	if (*p == '+' || *p == '-')
-		p++;
-	if (*p == '.' && (!strcmp(p + 1, "inf") || !strcmp(p + 1, "Inf") ||
-			  !strcmp(p + 1, "INF")))
-		return true;
-	if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
-		return true;
-	if (is_digit(*p)) {
-		p++;
-		while (is_digit(*p) || *p == '_' || *p == ',')
-			p++;
-	}
-	if (*p != '.')
-		return false;
-	p++;
-	while (is_digit(*p))
-		p++;
-	if ((*p == 'e' || *p == 'E') && (p[1] == '+' || p[1] == '-') &&
-	    is_digit(p[2])) {
-		p += 2;
-		while (is_digit(*p))
-			p++;
-	}
-	return !*p;
-}
-
-static bool digits(const char **p, int min, int max)
-{
-	int n = 0;
-
-	while (is_digit(**p) && n < max) {
-		(*p)++;
-		n++;
-	}
-	return n >= min;
-}
-
-/* Psych's TIME (a timestamp with a time part): kept as str. */
-static bool is_time(const char *s)
-{
-	const char *p = s;
-
-	if (*p == '-')
-		p++;
-	if (!digits(&p, 4, 4) || *p++ != '-' || !digits(&p, 1, 2) ||
-	    *p++ != '-' || !digits(&p, 1, 2))
-		return false;
-	if (*p == 'T' || *p == 't') {
-		p++;
-	} else if (isspace((unsigned char)*p)) {
-		while (isspace((unsigned char)*p))
-			p++;
-	} else {
-		return false;
-	}
-	if (!digits(&p, 1, 2) || *p++ != ':' || !digits(&p, 2, 2) ||
-	    *p++ != ':' || !digits(&p, 2, 2))
-		return false;
-	if (*p == '.') {
-		p++;
-		while (is_digit(*p))
-			p++;
-	}
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		p++;
-		if (!digits(&p, 1, 2))
-			return false;
-		if (*p == ':')
-			p++;
-		digits(&p, 0, 2);
-	}
-	return !*p;
-}
-
-/* Psych's "looks like a word" test at the start of tokenize. */
-static bool in_word_class(unsigned char c)
-{
-	return isalpha(c) || c >= 0x80 || c == '_' || isspace(c) ||
-	       (c && strchr("!@#$%^&*(){}<>|/\\~;=", c));
-}
-
-static bool is_wordish(const char *s)
-{
-	unsigned char c0 = (unsigned char)s[0];
-
-	if (strchr(s, '\n'))
-		return true;
-	if (in_word_class(c0))
-		return true;
-	return c0 && !is_digit((char)c0) && !strchr(".:-", c0) &&
-	       in_word_class((unsigned char)s[1]);
-}
-
-static bool ieq_any(const char *s, const char *const *words)
-{
-	for (; *words; words++)
-		if (!strcasecmp(s, *words))
-			return true;
-	return false;
-}
-
-/* Psych's INTEGER, with its value (octal, binary, hex, commas). */
-static bool parse_integer(const char *s, long long *out)
-{
-	const char *p = s;
-	char clean[64];
-	size_t n = 0;
-	int base = 10;
-	bool neg = false;
-	char *end;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (p[0] == '0' && p[1] == 'b') {
-		base = 2;
-		p += 2;
-	} else if (p[0] == '0' && p[1] == 'x') {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0' && p[1]) {
-		base = 8;
-		p++;
-	} else if (!is_digit(*p)) {
-		return false;
-	}
-	if (!*p)
-		return false;
-	for (; *p; p++) {
-		if (*p == '_' || *p == ',') {
-			if (base == 10 && (p == s || !is_digit(p[1])))
-				return false;
-			continue;
-		}
-		if (base == 2 && *p != '0' && *p != '1')
-			return false;
-		if (base == 8 && (*p < '0' || *p > '7'))
-			return false;
-		if (base == 10 && !is_digit(*p))
-			return false;
-		if (base == 16 && !isxdigit((unsigned char)*p))
-			return false;
-		if (n + 1 >= sizeof(clean))
-			return false;
-		clean[n++] = *p;
-	}
-	clean[n] = '\0';
-	if (!n)
-		return false;
-	errno = 0;
-	*out = strtoll(clean, &end, base);
-	if (errno || *end)
-		return false;
-	if (neg)
-		*out = -*out;
-	return true;
-}
-
-/* Psych's sexagesimal integers ("1:30"), with its arithmetic. */
-static bool parse_sexagesimal(const char *s, long long *out)
-{
-	const char *p = s;
-	int parts = 0;
-	long long total = 0;
-
-	if (*p == '+' || *p == '-')
-		p++;
-	if (!is_digit(*p))
-		return false;
-	while (is_digit(*p) || *p == '_')
-		p++;
-	while (*p == ':') {
-		p++;
-		if (!is_digit(*p))
-			return false;
-		p++;
-		if (is_digit(*p)) {
-			if (p[-1] > '5')
-				return false;
-			p++;
-		}
-		parts++;
-	}
-	if (*p || parts < 1 || parts > 2)
-		return false;
-	{
-		struct svec f = SVEC_INIT;
-
-		bool big = false;
-
-		svec_split(&f, s, ":", false);
-		for (size_t e = 0; e < f.n && !big; e++) {
-			long long mult = 1, v, term;
-
-			errno = 0;
-			v = strtoll(f.v[e], NULL, 10);
-			for (int k = 0; k < llabs((long long)e - 2); k++)
-				mult *= 60;
-			/* Ruby's integers do not overflow; ours stay text then */
-			big = errno == ERANGE ||
-			      __builtin_mul_overflow(v, mult, &term) ||
-			      __builtin_add_overflow(total, term, &total);
-		}
-		svec_release(&f);
-		if (big)
-			return false;
-	}
-	*out = total;
-	return true;
-}
-
-static struct val *plain_scalar(const char *s, size_t len)
-{
-	static const char *const truthy[] = { "yes", "true", "on", NULL };
-	static const char *const falsy[] = { "no", "false", "off", NULL };
-	long long n;
-
-	if (!len)
-		return val_null();
-	if (strlen(s) != len)
-		return val_strn(s, len);
-	if (is_float(s) || strstr(s, "yes") || strstr(s, "no") ||
-	    strstr(s, "on") || strstr(s, "off") || is_time(s))
-		return val_strn(s, len);
-	if (is_wordish(s)) {
-		if (len > 5 || !strchr("ytonf~YTONF", s[0]))
-			return val_strn(s, len);
-		if (!strcmp(s, "~") || !strcasecmp(s, "null"))
-			return val_null();
-		if (ieq_any(s, truthy))
-			return val_bool(true);
-		if (ieq_any(s, falsy))
-			return val_bool(false);
-		return val_strn(s, len);
-	}
-	if (s[0] == ':' && s[1]) {
-		const char *p = s + 1;
-
-		if ((*p == '"' || *p == '\'') && len > 2 && s[len - 1] == *p)
-			return val_strn(p + 1, len - 3);
-		return val_strn(p, len - 1);
-	}
-	if (parse_sexagesimal(s, &n))
-		return val_numi(n);
-	if (parse_integer(s, &n))
-		return val_numi(n);
-	return val_strn(s, len);
 }
 
 /* --- the tree --- */
@@ -564,44 +169,6 @@ static int alias_node(struct loader *l, struct val **out)
 	return 0;
 }
 
-/* Ruby's unpack('m'): base64, skipping what is not in the alphabet. */
-static struct val *binary_scalar(const char *s, size_t len)
-{
-	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct buf out = BUF_INIT;
-	unsigned acc = 0;
-	int bits = 0;
-	struct val *v;
-
-	for (size_t i = 0; i < len && s[i] != '='; i++) {
-		const char *p = s[i] ? strchr(alpha, s[i]) : NULL;
-
-		if (!p)
-			continue;
-		acc = (acc << 6) | (unsigned)(p - alpha);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addch(&out, (int)((acc >> bits) & 0xff));
-		}
-	}
-	/* Bytes JSON cannot carry keep the text as given. */
-	if (memchr(out.ptr, '\0', out.len) ||
-	    !utf8_valid(out.ptr, out.len, NULL))
-		v = val_strn(s, len);
-	else
-		v = val_strn(out.ptr, out.len);
-	buf_release(&out);
-	return v;
-}
-
-static bool str_tag(const char *tag)
-{
-	return !strcmp(tag, "tag:yaml.org,2002:str") || !strcmp(tag, "!str") ||
-	       !strncmp(tag, "!str:", 5);
-}
-
 /*
  * Psych's rules: an untagged plain scalar is resolved (plain_scalar), an
  * untagged quoted or block scalar is a string; a tagged one (even quoted)
@@ -619,15 +186,15 @@ static int scalar_node(struct loader *l, struct val **out)
 		note_anchor(l);
 	if (!tag)
 		v = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-			    ? plain_scalar(s, len)
+			    ? loader_plain_scalar(s, len)
 			    : val_strn(s, len);
 	else if (!strcmp(tag, "tag:yaml.org,2002:binary") ||
 		 !strcmp(tag, "!binary"))
-		v = binary_scalar(s, len);
-	else if (str_tag(tag))
+		v = loader_binary_scalar(s, len);
+	else if (loader_str_tag(tag))
 		v = val_strn(s, len);
 	else
-		v = plain_scalar(s, len);
+		v = loader_plain_scalar(s, len);
 	if (v->type == VAL_STR)
 		set_last_scalar(l, v->str.s);
 	val_at(v, (int)e->start_mark.line, (int)e->start_mark.column);
@@ -924,7 +491,7 @@ int loader_load(struct val **out, const char *text, size_t len,
 		struct utf8_problem p;
 		size_t line, col;
 
-		if (!utf8_valid(text, len, &p)) {
+		if (!loader_utf8_valid(text, len, &p)) {
 			l.text = text;
 			l.len = len;
 			offset_pos(&l, p.offset, &line, &col);
@@ -937,7 +504,7 @@ int loader_load(struct val **out, const char *text, size_t len,
 				       (unsigned long)p.value & 0xff);
 		}
 	}
-	normalize_text(&norm, text, len);
+	loader_normalize_text(&norm, text, len);
 	if (!yaml_parser_initialize(&l.parser)) {
 		buf_release(&norm);
 		return err_set(FY_EFAIL, "cannot initialise the YAML parser");
@@ -963,31 +530,6 @@ int loader_load(struct val **out, const char *text, size_t len,
 	return err;
 }
 
-int loader_read_file(struct buf *out, const char *path)
-{
-	int err;
-
-	buf_set_limit(out, LOADER_MAX_BYTES + 1);
-	err = fs_read_file(out, path);
-	if (err == FY_ETOOBIG || (!err && out->len > LOADER_MAX_BYTES))
-		err = err_set(FY_ETOOBIG,
-			      "%s:1:1: file too large (limit %u bytes)", path,
-			      LOADER_MAX_BYTES);
-	return err;
-}
-
-int loader_load_file(struct val **out, const char *path, struct msgs *msgs,
-		     struct svec *anchors)
-{
-	struct buf b = BUF_INIT;
-	int err = loader_read_file(&b, path);
-
-	if (!err)
-		err = loader_load(out, b.ptr, b.len, path, msgs, anchors);
-	buf_release(&b);
-	return err;
-}
-
 /* --- emitting --- */
 
 static int emit_cb(void *data, unsigned char *buffer, size_t size)
@@ -998,7 +540,7 @@ static int emit_cb(void *data, unsigned char *buffer, size_t size)
 
 static bool needs_quotes(const char *s, size_t len)
 {
-	struct val *v = plain_scalar(s, len);
+	struct val *v = loader_plain_scalar(s, len);
 	bool same = v->type == VAL_STR && v->str.len == len &&
 		    !memcmp(v->str.s, s, len);
 
