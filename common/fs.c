@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "error.h"
 #include "fs.h"
+#include "svec.h"
 #include "xalloc.h"
 
 void close_fd(int *fd)
@@ -206,4 +207,31 @@ char *fs_join(const char *a, const char *b)
 	if (a[la - 1] == '/')
 		return xasprintf("%s%s", a, b);
 	return xasprintf("%s/%s", a, b);
+}
+
+static bool executable_file(const char *path)
+{
+	return !access(path, X_OK) && !fs_is_dir(path);
+}
+
+char *fs_which(const char *name)
+{
+	const char *path = getenv("PATH");
+	struct svec dirs = SVEC_INIT;
+	char *found = NULL;
+
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	svec_split(&dirs, path ? path : "/usr/local/bin:/usr/bin:/bin", ":",
+		   false);
+	for (size_t i = 0; !found && i < dirs.n; i++) {
+		char *p = fs_join(*dirs.v[i] ? dirs.v[i] : ".", name);
+
+		if (executable_file(p))
+			found = p;
+		else
+			free(p);
+	}
+	svec_release(&dirs);
+	return found;
 }

@@ -355,7 +355,7 @@ static int script_argv(struct svec *argv, char **prog,
 	else
 		svec_push(argv, path);
 	buf_release(&cmd);
-	*prog = agent_which(argv->v[0]);
+	*prog = fs_which(argv->v[0]);
 	return *prog ? 0 : -ENOENT;
 }
 

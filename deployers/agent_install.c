@@ -747,7 +747,7 @@ static int remove_one(const char *line)
 
 	if (!strncmp(line, "semanage", 8) && line[8] == '\0') {
 		struct svec argv = SVEC_INIT;
-		char *prog = agent_which("semanage");
+		char *prog = fs_which("semanage");
 		int status;
 
 		if (prog) {

@@ -70,9 +70,6 @@ int agent_pointer_write(const struct agent_run *r, const char *suffix);
 char *agent_path_join(const char *a, const char *b);
 char *agent_path_expand(const char *path);
 
-/* Find `name` in $PATH; NULL if absent. */
-char *agent_which(const char *name);
-
 /*
  * Run argv[0] (a full path) with `env` (NULL: ours) and stdin closed,
  * wait for it and put its exit status in *status (127 when it could not

@@ -11,6 +11,7 @@
 
 #include "agent_int.h"
 #include "error.h"
+#include "fs.h"
 #include "svec.h"
 #include "xalloc.h"
 
@@ -112,7 +113,7 @@ static int acl_full(struct svec *out, const struct appspec_permission *perm,
 static int run_tool(struct svec *argv, const char *what, const char *object,
 		    const char *package)
 {
-	char *prog = agent_which(argv->v[0]);
+	char *prog = fs_which(argv->v[0]);
 	char *cmd = svec_join(argv, " ");
 	int status = 127, err = 0;
 

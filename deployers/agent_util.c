@@ -71,28 +71,6 @@ char *agent_path_expand(const char *path)
 	return buf_detach(&b, NULL);
 }
 
-char *agent_which(const char *name)
-{
-	const char *path = getenv("PATH");
-	struct svec dirs = SVEC_INIT;
-	char *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) ? NULL : xstrdup(name);
-	svec_split(&dirs, path ? path : "/usr/local/bin:/usr/bin:/bin", ":",
-		   true);
-	for (size_t i = 0; !found && i < dirs.n; i++) {
-		char *p = fs_join(dirs.v[i], name);
-
-		if (!access(p, X_OK) && !fs_is_dir(p))
-			found = p;
-		else
-			free(p);
-	}
-	svec_release(&dirs);
-	return found;
-}
-
 int agent_command(char *const *argv, char *const *env, int *status,
 		  struct buf *out)
 {

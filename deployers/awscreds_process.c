@@ -210,29 +210,6 @@ out:
 
 /* ---- running it ---- */
 
-/* The program's path: as given with a '/', else searched in $PATH. */
-static char *find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	struct svec dirs = SVEC_INIT;
-	char *found = NULL;
-
-	if (strchr(name, '/'))
-		return xstrdup(name);
-	svec_split(&dirs, path ? path : "/usr/local/bin:/usr/bin:/bin", ":",
-		   false);
-	for (size_t i = 0; !found && i < dirs.n; i++) {
-		char *p = fs_join(*dirs.v[i] ? dirs.v[i] : ".", name);
-
-		if (!access(p, X_OK) && !fs_is_dir(p))
-			found = p;
-		else
-			free(p);
-	}
-	svec_release(&dirs);
-	return found;
-}
-
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -323,7 +300,7 @@ int awscreds_process_run(struct aws_creds *out, const char *command,
 			      profile);
 		goto out;
 	}
-	prog = find_program(argv.v[0]);
+	prog = fs_which(argv.v[0]);
 	if (!prog) {
 		err = err_set(FY_EINVALID,
 			      "credential_process of profile '%s': '%s' is "

@@ -24,6 +24,13 @@ bool fs_is_dir(const char *path);
 void close_fd(int *fd);
 /* write() all of it, retrying on EINTR and short writes. */
 int fs_write_all(int fd, const void *data, size_t len);
+/*
+ * The program `name` as execvp() would run it: as given when it holds a
+ * '/' (exec says whether it runs), else the first executable file of
+ * that name in the directories of $PATH (default /usr/local/bin:/usr/bin:
+ * /bin; an empty entry is the current directory), or NULL.
+ */
+char *fs_which(const char *name);
 /* Directory part and last part of `path` (newly allocated). */
 char *fs_dirname(const char *path);
 const char *fs_basename(const char *path);
