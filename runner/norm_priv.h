@@ -104,6 +104,13 @@ char *norm_float_text(double d);
 
 struct val *norm_change(struct norm *n, const struct schema *s, struct val *v,
 			const struct nctx *c);
+/* The keys of the map `v`: fixed, matched, reordered (norm_key.c). */
+struct val *norm_keys(struct norm *n, const struct schema *s, struct val *v,
+		      const struct nctx *c);
+/* Append (key, line, v) to `map`, or replace the value of `key`. */
+void norm_map_put(struct val *map, const char *key, int line, struct val *v);
+/* Detach pair i of `map`; the caller owns key and value. */
+struct val_pair norm_map_take_at(struct val *map, size_t i);
 struct val *norm_validate(struct norm *n, const struct schema *s, struct val *v,
 			  const struct nctx *c);
 
