@@ -24,17 +24,30 @@
 
 #define CHUNK (256 * 1024)
 
-/* Reading an archive file: its SHA-256 is computed on the way. */
-struct hashed_read {
+/* Reading an archive file, stopping when told to; with `h`, its SHA-256
+ * is computed on the way. */
+struct archive_read {
 	int fd;
 	struct crypto_hash *h;
-	char *chunk;
 	const struct watch *w;
 };
 
-static int hashed_pull(void *dst, size_t cap, size_t *got, void *payload)
+static int archive_open(struct archive_read *r, const char *path, bool hash,
+			const struct watch *w)
 {
-	struct hashed_read *r = payload;
+	r->w = w;
+	r->h = NULL;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return err_errno("cannot read the cache archive");
+	if (hash)
+		r->h = crypto_hash_new(CRYPTO_SHA256);
+	return 0;
+}
+
+static int archive_pull(void *dst, size_t cap, size_t *got, void *payload)
+{
+	struct archive_read *r = payload;
 	ssize_t n;
 
 	*got = 0;
@@ -45,43 +58,54 @@ static int hashed_pull(void *dst, size_t cap, size_t *got, void *payload)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return err_errno("cannot read the cache archive");
-	crypto_hash_update(r->h, dst, (size_t)n);
+	if (r->h)
+		crypto_hash_update(r->h, dst, (size_t)n);
 	*got = (size_t)n;
 	return 0;
 }
 
-/* Extract the archive into `tree`, checking its SHA-256. */
-static int extract_hit(const char *tree, const struct cache_hit *hit,
-		       const struct watch *w)
+/*
+ * Read what is left of the archive (a reader may stop before the end),
+ * compare its SHA-256 with the one recorded, and close it; `err` is the
+ * reading so far.
+ */
+static int archive_check(struct archive_read *r, const struct cache_hit *hit,
+			 int err)
 {
-	struct hashed_read r = { -1, NULL, NULL, w };
 	unsigned char digest[CRYPTO_MAX_DIGEST];
-	char hex[65], buf[CHUNK];
+	char hex[65], *chunk = xmalloc(CHUNK);
 	size_t got;
-	int err;
 
-	r.fd = open(hit->path, O_RDONLY | O_CLOEXEC);
-	if (r.fd < 0)
-		return err_errno("cannot read the cache archive");
-	r.h = crypto_hash_new(CRYPTO_SHA256);
-	err = tarball_extract(tree, 0, hashed_pull, &r);
-	/* libarchive may stop before the end: hash the rest too */
 	while (!err) {
-		err = hashed_pull(buf, sizeof(buf), &got, &r);
+		err = archive_pull(chunk, CHUNK, &got, r);
 		if (!got)
 			break;
 	}
 	if (!err) {
-		crypto_hash_final(r.h, digest);
+		crypto_hash_final(r->h, digest);
 		crypto_hex(hex, digest, 32);
 		if (strcmp(hex, hit->meta.sha256))
 			err = err_set(FY_EINVALID,
 				      "the cache archive does not match its "
 				      "checksum");
 	}
-	crypto_hash_free(r.h);
-	close(r.fd);
+	crypto_hash_free(r->h);
+	close(r->fd);
+	free(chunk);
 	return err;
+}
+
+/* Extract the archive into `tree`, checking its SHA-256. */
+static int extract_hit(const char *tree, const struct cache_hit *hit,
+		       const struct watch *w)
+{
+	struct archive_read r;
+	int err = archive_open(&r, hit->path, true, w);
+
+	if (err < 0)
+		return err;
+	return archive_check(&r, hit,
+			     tarball_extract(tree, 0, archive_pull, &r));
 }
 
 struct checked_pack {
@@ -103,70 +127,24 @@ static int checked_pull(void *dst, size_t cap, size_t *got, void *payload)
 /* Check the archive's SHA-256 before anything of it goes anywhere. */
 static int verify(const struct cache_hit *hit, const struct watch *w)
 {
-	struct hashed_read r = { -1, NULL, NULL, w };
-	unsigned char digest[CRYPTO_MAX_DIGEST];
-	char hex[65], *chunk = xmalloc(CHUNK);
-	size_t got = 0;
-	int err = 0;
+	struct archive_read r;
+	int err = archive_open(&r, hit->path, true, w);
 
-	r.fd = open(hit->path, O_RDONLY | O_CLOEXEC);
-	if (r.fd < 0) {
-		free(chunk);
-		return err_errno("cannot read the cache archive");
-	}
-	r.h = crypto_hash_new(CRYPTO_SHA256);
-	do
-		err = hashed_pull(chunk, CHUNK, &got, &r);
-	while (!err && got);
-	if (!err) {
-		crypto_hash_final(r.h, digest);
-		crypto_hex(hex, digest, 32);
-		if (strcmp(hex, hit->meta.sha256))
-			err = err_set(FY_EINVALID,
-				      "the cache archive does not match its "
-				      "checksum");
-	}
-	crypto_hash_free(r.h);
-	close(r.fd);
-	free(chunk);
-	return err;
-}
-
-/* Reading a file for an upload, stopping when told to. */
-struct file_read {
-	int fd;
-	const struct watch *w;
-};
-
-static int file_pull(void *dst, size_t cap, size_t *got, void *payload)
-{
-	struct file_read *f = payload;
-	ssize_t n;
-
-	*got = 0;
-	if (atomic_load(&f->w->stop))
-		return cache_job_stopped(f->w);
-	do
-		n = read(f->fd, dst, cap);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return err_errno("cannot read the cache archive");
-	*got = (size_t)n;
-	return 0;
+	return err < 0 ? err : archive_check(&r, hit, 0);
 }
 
 /* The archive as it is into the container: the engine extracts it. */
 static int restore_direct(const struct cache_ctx *ctx, struct docker *d,
 			  const struct cache_hit *hit, const struct watch *w)
 {
-	struct file_read f = { -1, w };
-	int err;
+	struct archive_read r;
+	int err = archive_open(&r, hit->path, false, w);
 
-	f.fd = open(hit->path, O_RDONLY | O_CLOEXEC);
-	if (f.fd < 0)
-		return err_errno("cannot read the cache archive");
-	err = docker_archive_put(d, ctx->container, "/", false, file_pull, &f);
-	close(f.fd);
+	if (err < 0)
+		return err;
+	err = docker_archive_put(d, ctx->container, "/", false, archive_pull,
+				 &r);
+	close(r.fd);
 	return err;
 }
 
