@@ -783,6 +783,7 @@ static char **split_lines(char *text, size_t len, size_t *n)
 	size_t alloc = 0;
 
 	*n = 0;
+	XGROW(v, alloc, 1); /* never NULL, even for no lines */
 	for (char *p = text; p < text + len;) {
 		char *nl = memchr(p, '\n', (size_t)(text + len - p));
 
