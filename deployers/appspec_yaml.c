@@ -213,40 +213,19 @@ static bool is_digit(char c)
 /* Psych's FLOAT (base 10, .inf, .nan), with its value. */
 static bool psych_float(const char *s, double *out)
 {
-	const char *p = s;
+	const char *p = s + (*s == '+' || *s == '-');
 	struct buf clean = BUF_INIT;
-	bool neg = false;
 
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (*p == '.' && (!strcmp(p + 1, "inf") || !strcmp(p + 1, "Inf") ||
-			  !strcmp(p + 1, "INF"))) {
-		*out = neg ? -HUGE_VAL : HUGE_VAL;
+	if (!loader_psych_float(s) || !strcmp(p, "."))
+		return false;
+	if (*p == '.' && strchr("iI", p[1])) {
+		*out = *s == '-' ? -HUGE_VAL : HUGE_VAL;
 		return true;
 	}
-	if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")) {
+	if (*p == '.' && strchr("nN", p[1])) {
 		*out = NAN;
 		return true;
 	}
-	if (!strcmp(p, "."))
-		return false;
-	if (is_digit(*p)) {
-		while (is_digit(*p) || *p == '_' || *p == ',')
-			p++;
-	}
-	if (*p != '.')
-		return false;
-	p++;
-	while (is_digit(*p))
-		p++;
-	if ((*p == 'e' || *p == 'E') && (p[1] == '+' || p[1] == '-') &&
-	    is_digit(p[2])) {
-		p += 2;
-		while (is_digit(*p))
-			p++;
-	}
-	if (*p)
-		return false;
 	for (p = s; *p; p++)
 		if (*p != '_' && *p != ',')
 			buf_addch(&clean, *p);

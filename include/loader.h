@@ -40,6 +40,11 @@ struct val;
  */
 int loader_load(struct val **out, const char *text, size_t len,
 		const char *name, struct msgs *msgs, struct svec *anchors);
+/*
+ * Whether `s` matches Psych's FLOAT (base 10 with '_' and ',', .inf, .nan);
+ * travis-yml keeps such scalars as strings, the appspec reader as floats.
+ */
+bool loader_psych_float(const char *s);
 /* Read a file under the size cap (FY_ETOOBIG "PATH:1:1: file too large"). */
 int loader_read_file(struct buf *out, const char *path);
 /* Read and parse a file; `name` in messages is the path as given. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "buf.h"
+#include "loader.h"
 #include "loader_int.h"
 #include "svec.h"
 #include "val.h"
@@ -22,8 +23,7 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Psych's FLOAT, including .inf and .nan: travis-yml keeps these as str. */
-static bool is_float(const char *s)
+bool loader_psych_float(const char *s)
 {
 	const char *p = s;
 
@@ -251,7 +251,7 @@ struct val *loader_plain_scalar(const char *s, size_t len)
 		return val_null();
 	if (strlen(s) != len)
 		return val_strn(s, len);
-	if (is_float(s) || strstr(s, "yes") || strstr(s, "no") ||
+	if (loader_psych_float(s) || strstr(s, "yes") || strstr(s, "no") ||
 	    strstr(s, "on") || strstr(s, "off") || is_time(s))
 		return val_strn(s, len);
 	if (is_wordish(s)) {
